@@ -1,0 +1,40 @@
+//! `nbq`: the command-line front end. Parsing and messages live here; all work is done by the library crates.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Power-of-two (shift) quantization of CNN weights for multiplier-free FPGA inference.
+#[derive(Debug, Parser)]
+#[command(name = "nbq", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Quantize(cmd::quantize::Args),
+    Inspect(cmd::inspect::Args),
+    Thresholds(cmd::thresholds::Args),
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Quantize(a) => cmd::quantize::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Thresholds(a) => cmd::thresholds::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

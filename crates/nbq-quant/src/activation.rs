@@ -1,0 +1,141 @@
+//! The thresholded non-uniform activation quantizer (Liss, Baskin et al., arXiv 1811.10869).
+//!
+//! A value's b-bit code is the number of thresholds it reaches: `code(acc) = #{ i : acc >= T_i }`, a comparator
+//! bank in hardware. Codes are uniform integers with one scale (`value ≈ code * out_scale`), so the next layer
+//! sees plain integers; the non-uniformity lives in the thresholds.
+//!
+//! Calibration, exactly:
+//! 1. fit a normal `N(mu, sigma)` to the calibration values (the pre-activation outputs of the layer: sample mean
+//!    and standard deviation);
+//! 2. the ReLU sends the mass below 0 to code 0, `p0 = Phi(-mu / sigma)`; the mass above 0 is split into `2^b`
+//!    parts of equal probability: `t_i = mu + sigma * Phi^-1(p0 + i * (1 - p0) / 2^b)` for `i = 1 .. 2^b - 1`
+//!    (the hybrid of the normal CDF and the ReLU); code 0 holds the negative mass and the first part;
+//! 3. integer thresholds at the accumulator's scale `lsb` (the real value of one accumulator unit):
+//!    `T_i = ceil(t_i / lsb)`, so that `acc >= T_i` exactly when `acc * lsb >= t_i`; where rounding makes two
+//!    equal, the later one is raised by one so the bank stays strictly increasing;
+//! 4. the output scale is the least-squares fit of `relu(x) ≈ code(x) * out_scale` over the calibration values.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::error::{QuantError, Result};
+
+/// A calibrated comparator bank.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdQuantizer {
+    pub bits: u8,
+    /// Strictly increasing integer thresholds in accumulator units (`2^bits - 1` of them).
+    pub thresholds: Vec<i64>,
+    /// Real value of one accumulator unit.
+    pub lsb: f64,
+    /// Real value of one output code step.
+    pub out_scale: f64,
+    /// The fitted normal.
+    pub mu: f64,
+    pub sigma: f64,
+}
+
+impl ThresholdQuantizer {
+    /// Calibrates a `bits`-bit (1..=8) quantizer on `samples` for an accumulator whose unit is worth `lsb`.
+    pub fn calibrate(samples: &[f32], bits: u32, lsb: f64) -> Result<Self> {
+        if !(1..=8).contains(&bits) {
+            return Err(QuantError::ActBits { given: bits, min: 1, max: 8 });
+        }
+        if !(lsb.is_finite() && lsb > 0.0) {
+            return Err(QuantError::Invalid(format!("accumulator LSB must be a positive finite number, got {lsb}")));
+        }
+        if samples.len() < 2 {
+            return Err(QuantError::Invalid(format!("calibration needs at least 2 values, got {}", samples.len())));
+        }
+        if let Some((i, v)) = samples.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(QuantError::Invalid(format!("calibration value {v} at index {i} is not finite")));
+        }
+        let n = samples.len() as f64;
+        let mu = samples.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = samples.iter().map(|&v| (f64::from(v) - mu).powi(2)).sum::<f64>() / (n - 1.0);
+        let sigma = var.sqrt();
+        let normal = Normal::new(mu, sigma).map_err(|_| {
+            QuantError::Invalid(format!("calibration values have standard deviation {sigma}; they must vary"))
+        })?;
+        let p0 = normal.cdf(0.0);
+        let levels = 1u32 << bits;
+        let mut thresholds: Vec<i64> = Vec::with_capacity(levels as usize - 1);
+        for i in 1..levels {
+            let p = p0 + f64::from(i) * (1.0 - p0) / f64::from(levels);
+            let t = normal.inverse_cdf(p.min(1.0 - 1e-12)).max(0.0);
+            let mut ti = (t / lsb).ceil().clamp(i64::MIN as f64 / 2.0, i64::MAX as f64 / 2.0) as i64;
+            if let Some(&prev) = thresholds.last() {
+                ti = ti.max(prev + 1);
+            }
+            thresholds.push(ti);
+        }
+        let mut q = ThresholdQuantizer { bits: bits as u8, thresholds, lsb, out_scale: 0.0, mu, sigma };
+        let (mut xy, mut yy) = (0f64, 0f64);
+        for &v in samples {
+            // The accumulator value nearest below v (what the hardware would see).
+            let acc = (f64::from(v) / lsb).floor() as i64;
+            let code = f64::from(q.code(acc));
+            xy += f64::from(v).max(0.0) * code;
+            yy += code * code;
+        }
+        if yy == 0.0 {
+            return Err(QuantError::Invalid(
+                "every calibration value falls below the first threshold; the data has no positive activations".into(),
+            ));
+        }
+        q.out_scale = xy / yy;
+        Ok(q)
+    }
+
+    /// The code of accumulator value `acc`: how many thresholds it reaches.
+    pub fn code(&self, acc: i64) -> u32 {
+        self.thresholds.partition_point(|&t| t <= acc) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normal_samples(n: usize, mu: f64, sigma: f64) -> Vec<f32> {
+        let d = Normal::new(mu, sigma).unwrap();
+        (0..n).map(|i| d.inverse_cdf((i as f64 + 0.5) / n as f64) as f32).collect()
+    }
+
+    #[test]
+    fn bins_above_zero_are_equiprobable() {
+        let s = normal_samples(20_000, 0.3, 1.0);
+        let q = ThresholdQuantizer::calibrate(&s, 2, 1e-3).unwrap();
+        assert_eq!(q.thresholds.len(), 3);
+        let mut counts = [0usize; 4];
+        for &v in &s {
+            counts[q.code((f64::from(v) / 1e-3).floor() as i64) as usize] += 1;
+        }
+        let positive = s.iter().filter(|&&v| v > 0.0).count();
+        // Mass below 0 plus the first quarter of the positive mass lands in code 0; each other code gets a quarter.
+        for &c in &counts[1..] {
+            let share = c as f64 / positive as f64;
+            assert!((share - 0.25).abs() < 0.01, "{counts:?}");
+        }
+        assert!(q.thresholds.windows(2).all(|w| w[0] < w[1]));
+        assert!(q.out_scale > 0.0);
+    }
+
+    #[test]
+    fn code_counts_thresholds_reached() {
+        let q =
+            ThresholdQuantizer { bits: 2, thresholds: vec![3, 7, 20], lsb: 1.0, out_scale: 1.0, mu: 0.0, sigma: 1.0 };
+        let codes: Vec<u32> = [-5, 2, 3, 6, 7, 19, 20, 1000].iter().map(|&a| q.code(a)).collect();
+        assert_eq!(codes, vec![0, 0, 1, 1, 2, 2, 3, 3]);
+    }
+
+    #[test]
+    fn degenerate_calibration_is_rejected() {
+        let e = ThresholdQuantizer::calibrate(&[1.0, 1.0, 1.0], 2, 0.1).unwrap_err().to_string();
+        assert!(e.contains("standard deviation 0"), "{e}");
+        let e = ThresholdQuantizer::calibrate(&[1.0, 2.0], 9, 0.1).unwrap_err().to_string();
+        assert_eq!(e, "activation bits must be in 1..=8, got 9");
+        let e = ThresholdQuantizer::calibrate(&[1.0, f32::NAN], 2, 0.1).unwrap_err().to_string();
+        assert!(e.contains("NaN at index 1"), "{e}");
+    }
+}

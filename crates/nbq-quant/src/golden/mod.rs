@@ -1,0 +1,10 @@
+//! The golden model: exact integer shift-convolution, its multiply reference, and the accumulator width analysis.
+//! Every other part (RTL tests, co-simulation, accuracy runs) compares against this module.
+
+pub mod acc;
+pub mod conv;
+pub mod width;
+
+pub use acc::{AccKind, Accumulator, Wide};
+pub use conv::{conv2d_mul, conv2d_shift, Activations, ConvOutput, ConvParams, ConvWeights};
+pub use width::{accumulator_width, bound, AccBound};

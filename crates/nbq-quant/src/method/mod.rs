@@ -1,0 +1,153 @@
+//! Weight quantization methods: each picks, per scale group, a staircase per sign (see [`rule`]) and a
+//! [`ScaleGroup`]; [`quantize`] then encodes every weight with it.
+
+mod gsnq;
+mod inq;
+mod log_round;
+mod nbq;
+pub mod rule;
+pub mod search;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::{CodeFormat, ScaleGroup};
+use crate::error::{QuantError, Result};
+use crate::quantized::QuantizedTensor;
+use crate::tensor::FloatTensor;
+use rule::SignRule;
+use search::GroupStats;
+
+pub use log_round::round_log2;
+
+/// A weight quantization method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// n-BQ-NN staircase with mean/variance-preserving thresholds.
+    Nbq,
+    /// sign(w) * 2^round(log2|w|), clipped to the window (LogQuant, DeepShift-Q).
+    LogRound,
+    /// INQ's level rule: top exponent floor(log2(4 max|W| / 3)), nearest level.
+    Inq,
+    /// GSNQ: separate windows for positive and negative weights, each minimizing its squared error.
+    Gsnq,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [Method::Nbq, Method::LogRound, Method::Inq, Method::Gsnq];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Nbq => "nbq",
+            Method::LogRound => "log-round",
+            Method::Inq => "inq",
+            Method::Gsnq => "gsnq",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = QuantError;
+    fn from_str(s: &str) -> Result<Self> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| QuantError::Invalid(format!("unknown method '{s}'; allowed: nbq, log-round, inq, gsnq")))
+    }
+}
+
+/// Whether one scale group covers the whole tensor or each output channel has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Granularity {
+    #[default]
+    Tensor,
+    Channel,
+}
+
+impl fmt::Display for Granularity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Granularity::Tensor => "tensor",
+            Granularity::Channel => "channel",
+        })
+    }
+}
+
+fn choose(method: Method, stats: &GroupStats, format: CodeFormat) -> Result<([SignRule; 2], ScaleGroup)> {
+    Ok(match method {
+        Method::Nbq => {
+            let (r, g) = nbq::choose(stats, format);
+            ([r, r], g)
+        }
+        Method::LogRound => {
+            let (r, g) = log_round::choose(stats, format);
+            ([r, r], g)
+        }
+        Method::Inq => {
+            let (r, g) = inq::choose(stats, format);
+            ([r, r], g)
+        }
+        Method::Gsnq => {
+            let (p, n, g) = gsnq::choose(stats, format)?;
+            ([p, n], g)
+        }
+    })
+}
+
+/// Encodes `data` with the per-sign rules `[positive, negative]`.
+#[inline]
+fn encode(data: &[f32], rules: &[SignRule; 2], format: CodeFormat, out: &mut [u8]) {
+    for (&w, o) in data.iter().zip(out.iter_mut()) {
+        let negative = w < 0.0;
+        let rule = &rules[usize::from(negative)];
+        *o = match rule.index(f64::from(w.abs())) {
+            None => CodeFormat::ZERO,
+            Some(j) => format.encode(negative, j),
+        };
+    }
+}
+
+/// Quantizes one tensor with `method` to `format`, one scale group per tensor or per output channel.
+pub fn quantize(
+    t: &FloatTensor,
+    method: Method,
+    format: CodeFormat,
+    granularity: Granularity,
+) -> Result<QuantizedTensor> {
+    let mut codes = vec![0u8; t.len()];
+    let groups = match granularity {
+        Granularity::Tensor => {
+            let stats = GroupStats::gather(t.data().iter(), t.len());
+            let (rules, group) = choose(method, &stats, format)?;
+            encode(t.data(), &rules, format, &mut codes);
+            vec![group]
+        }
+        Granularity::Channel => {
+            let channels = t.channels();
+            let mut runs: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); channels];
+            t.for_each_channel_run(|c, r| runs[c].push(r));
+            let mut groups = Vec::with_capacity(channels);
+            for ranges in &runs {
+                let len = ranges.iter().map(|r| r.len()).sum();
+                let stats = GroupStats::gather(ranges.iter().flat_map(|r| t.data()[r.clone()].iter()), len);
+                let (rules, group) = choose(method, &stats, format)?;
+                for r in ranges {
+                    encode(&t.data()[r.clone()], &rules, format, &mut codes[r.clone()]);
+                }
+                groups.push(group);
+            }
+            groups
+        }
+    };
+    QuantizedTensor::new(t.name(), t.shape().to_vec(), t.channel_axis(), format, method, granularity, groups, codes)
+}
