@@ -1,0 +1,174 @@
+//! The `nbq` binary as a user meets it: outputs, help text, and bad input refused with a clear message, a
+//! non-zero exit and no output left behind.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn nbq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nbq")).args(args).output().expect("nbq runs")
+}
+
+fn model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/digits-mlp.onnx")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a quantize that must fail; checks the message and that `out` was not created.
+fn refused(input: &Path, extra: &[&str], want: &[&str]) {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let mut args = vec!["quantize", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = nbq(&args);
+    let e = stderr(&o);
+    assert!(!o.status.success(), "must fail: {args:?}");
+    for w in want {
+        assert!(e.contains(w), "stderr lacks {w:?}:\n{e}");
+    }
+    assert!(!e.contains("panicked"), "{e}");
+    assert!(!out.exists(), "no output may be left behind");
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0, "no staging folder may be left behind");
+}
+
+#[test]
+fn quantize_writes_a_bundle_that_inspect_reads_back() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("q");
+    let o =
+        nbq(&["quantize", model().to_str().unwrap(), "--bits", "3", "--method", "nbq", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("| fc1.weight | [32, 64] | 3 | nbq | tensor |"), "{table}");
+    let mut files: Vec<String> =
+        fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "000_fc1_weight.codes",
+            "000_fc1_weight.hex",
+            "001_fc2_weight.codes",
+            "001_fc2_weight.hex",
+            "manifest.json",
+            "report.json",
+            "report.md"
+        ]
+    );
+    let o = nbq(&["inspect", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 tensors OK"));
+}
+
+#[test]
+fn existing_output_is_refused_without_force_and_left_alone() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("q");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let m = model();
+    let args = ["quantize", m.to_str().unwrap(), "--bits", "2", "--out", out.to_str().unwrap()];
+    let o = nbq(&args);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("already exists and is not empty"), "{}", stderr(&o));
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1);
+    let o = nbq(&[&args[..], &["--force"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert!(out.join("manifest.json").exists());
+}
+
+#[test]
+fn bits_outside_range_are_refused() {
+    refused(&model(), &["--bits", "0"], &["invalid value '0' for '--bits <BITS>'", "1..=8"]);
+    refused(&model(), &["--bits", "9"], &["invalid value '9'", "1..=8"]);
+}
+
+#[test]
+fn unknown_method_is_refused_with_the_choices() {
+    refused(
+        &model(),
+        &["--bits", "3", "--method", "fancy"],
+        &["invalid value 'fancy'", "nbq", "log-round", "inq", "gsnq"],
+    );
+}
+
+#[test]
+fn nan_weights_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("w.npy");
+    ndarray_npy::write_npy(&p, &ndarray::arr1(&[0.5f32, f32::INFINITY])).unwrap();
+    refused(&p, &["--bits", "3"], &["tensor 'w' holds a non-finite value (inf) at flat index 1"]);
+}
+
+#[test]
+fn empty_tensor_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("empty.npy");
+    ndarray_npy::write_npy(&p, &ndarray::Array2::<f32>::zeros((0, 3))).unwrap();
+    refused(&p, &["--bits", "3"], &["tensor 'empty' is empty (shape [0, 3])"]);
+}
+
+#[test]
+fn truncated_and_corrupt_files_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let bytes = fs::read(model()).unwrap();
+    let p = d.path().join("cut.onnx");
+    fs::write(&p, &bytes[..bytes.len() / 3]).unwrap();
+    refused(&p, &["--bits", "3"], &["cannot parse", "as an ONNX model"]);
+    let p = d.path().join("cut.npy");
+    let mut npy = Vec::new();
+    ndarray_npy::WriteNpyExt::write_npy(&ndarray::arr1(&[1.0f32, 2.0, 3.0]), &mut npy).unwrap();
+    fs::write(&p, &npy[..npy.len() - 2]).unwrap();
+    refused(&p, &["--bits", "3"], &["truncated"]);
+    refused(Path::new("/nonexistent/model.onnx"), &["--bits", "3"], &["cannot read '/nonexistent/model.onnx'"]);
+}
+
+#[test]
+fn help_explains_every_option() {
+    let o = nbq(&["quantize", "--help"]);
+    let h = String::from_utf8_lossy(&o.stdout);
+    for opt in
+        ["--bits", "--method", "--granularity", "--out", "--force", "--json", "log-round", "gsnq", "per output channel"]
+    {
+        assert!(h.contains(opt), "help lacks {opt}:\n{h}");
+    }
+}
+
+#[test]
+fn thresholds_are_calibrated_from_npy() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("act.npy");
+    let data: Vec<f32> = (0..1000).map(|i| ((i as f32) * 0.37).sin() * 2.0 + 0.5).collect();
+    ndarray_npy::write_npy(&p, &ndarray::Array1::from(data)).unwrap();
+    let out = d.path().join("t.json");
+    let o = nbq(&[
+        "thresholds",
+        "--calib",
+        p.to_str().unwrap(),
+        "--bits",
+        "2",
+        "--lsb",
+        "0.01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
+    let t: Vec<i64> = v["thresholds"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
+    assert_eq!(t.len(), 3);
+    assert!(t.windows(2).all(|w| w[0] < w[1]) && t[0] > 0, "{t:?}");
+}
+
+#[test]
+fn demo_runs_on_the_bundled_model() {
+    let d = tempfile::tempdir().unwrap();
+    let o = nbq(&["demo", "--out", d.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("| gsnq | 5 |") && s.contains("per-layer report of nbq at 3 bits"), "{s}");
+    assert!(d.path().join("quant-inq-4bit/manifest.json").exists());
+}
