@@ -1,6 +1,8 @@
 //! The `nbq` binary as a user meets it: outputs, help text, and bad input refused with a clear message, a
 //! non-zero exit and no output left behind.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

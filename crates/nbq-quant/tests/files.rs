@@ -1,6 +1,8 @@
 //! File formats: codes bundles round-trip losslessly and refuse damage; ONNX and NumPy inputs are read right and
 //! refused with named reasons.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::fs;
 use std::path::Path;
 
@@ -164,7 +166,7 @@ fn write_tmp(d: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
 
 /// A PyTorch-style export: Conv, Relu, MaxPool, Flatten, Gemm(transB = 1).
 fn cnn() -> Vec<u8> {
-    let conv_w: Vec<f32> = (0..2 * 1 * 3 * 3).map(|i| i as f32 * 0.1 - 0.5).collect();
+    let conv_w: Vec<f32> = (0..18).map(|i| i as f32 * 0.1 - 0.5).collect();
     let fc_w: Vec<f32> = (0..10 * 8).map(|i| (i as f32).sin()).collect();
     let mut gemm = node("Gemm", "/fc/Gemm", &["f", "fc.weight", "fc.bias"]);
     gemm.attribute.push(AttributeProto { name: "transB".into(), i: 1, ..Default::default() });

@@ -1,6 +1,8 @@
 //! The golden model: shift-and-add equals multiply on decoded weights, bit for bit, and the width analysis is
 //! tight.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use nbq_quant::golden::{bound, conv2d_mul, conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
 use nbq_quant::{CodeFormat, ScaleGroup, Term};
 use proptest::prelude::*;

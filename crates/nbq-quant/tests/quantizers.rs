@@ -1,5 +1,7 @@
 //! Property tests of the quantization methods against their written definitions.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use nbq_quant::code::pow2;
 use nbq_quant::method::search::GroupStats;
 use nbq_quant::{quantize, CodeFormat, FloatTensor, Granularity, Method, QuantizedTensor};
