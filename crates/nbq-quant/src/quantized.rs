@@ -58,6 +58,22 @@ impl QuantizedTensor {
         Ok(QuantizedTensor { name, shape, channel_axis, format, method, granularity, groups, codes })
     }
 
+    /// For the quantizers, whose codes are legal by construction; checked in debug builds.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        name: &str,
+        shape: Vec<usize>,
+        channel_axis: usize,
+        format: CodeFormat,
+        method: Method,
+        granularity: Granularity,
+        groups: Vec<ScaleGroup>,
+        codes: Vec<u8>,
+    ) -> Self {
+        debug_assert!(codes.iter().all(|&c| format.split(c).is_ok()));
+        QuantizedTensor { name: name.to_string(), shape, channel_axis, format, method, granularity, groups, codes }
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -105,8 +105,35 @@ fn choose(method: Method, stats: &GroupStats, format: CodeFormat) -> Result<([Si
 }
 
 /// Encodes `data` with the per-sign rules `[positive, negative]`.
-#[inline]
 fn encode(data: &[f32], rules: &[SignRule; 2], format: CodeFormat, out: &mut [u8]) {
+    match (rules[0].for_f32(), rules[1].for_f32()) {
+        (Some(p), Some(n)) => encode_f32(data, [p, n], format, out),
+        _ => encode_f64(data, rules, format, out),
+    }
+}
+
+/// The branch-free hot loop on f32 bits (see [`rule::F32Rule`]).
+fn encode_f32(data: &[f32], rules: [rule::F32Rule; 2], format: CodeFormat, out: &mut [u8]) {
+    let sign_shift = format.bits() - 1;
+    if !format.has_zero() {
+        for (&w, o) in data.iter().zip(out.iter_mut()) {
+            *o = u8::from(w < 0.0);
+        }
+        return;
+    }
+    let [p, n] = rules;
+    for (&w, o) in data.iter().zip(out.iter_mut()) {
+        let negative = w < 0.0;
+        let a = w.to_bits() & 0x7fff_ffff;
+        let (zero_bits, base) = if negative { (n.zero_bits, n.base_bits) } else { (p.zero_bits, p.base_bits) };
+        let level = ((a as i32 - base) >> 23).clamp(0, p.top) as u8;
+        let code = (u8::from(negative) << sign_shift) | (level + 1);
+        *o = if a < zero_bits { 0 } else { code };
+    }
+}
+
+/// The general loop (boundaries outside the normal f32 range).
+fn encode_f64(data: &[f32], rules: &[SignRule; 2], format: CodeFormat, out: &mut [u8]) {
     for (&w, o) in data.iter().zip(out.iter_mut()) {
         let negative = w < 0.0;
         let rule = &rules[usize::from(negative)];
@@ -149,5 +176,18 @@ pub fn quantize(
             groups
         }
     };
-    QuantizedTensor::new(t.name(), t.shape().to_vec(), t.channel_axis(), format, method, granularity, groups, codes)
+    for g in &groups {
+        g.check(format)?;
+    }
+    // Codes are legal by construction (encode only emits `format.encode` codes and 0).
+    Ok(QuantizedTensor::from_parts(
+        t.name(),
+        t.shape().to_vec(),
+        t.channel_axis(),
+        format,
+        method,
+        granularity,
+        groups,
+        codes,
+    ))
 }

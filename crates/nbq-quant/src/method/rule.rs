@@ -37,6 +37,23 @@ impl SignRule {
         SignRule { lowest_exp, levels, c_exp, c_mant, zero_below }
     }
 
+    /// The same rule on raw f32 bits, when its boundaries are normal f32 values (see [`F32Rule`]).
+    pub fn for_f32(&self) -> Option<F32Rule> {
+        let c = f64::from_bits(((self.c_exp + 1023) as u64) << 52 | self.c_mant);
+        // Boundary between level 0 and level 1 is c * 2^lowest; `base` is one octave below it.
+        let base = c * crate::code::pow2(self.lowest_exp - 1);
+        let base32 = ceil_f32(base)?;
+        if !base32.is_normal() {
+            return None;
+        }
+        let zero_bits = if self.zero_below > f64::from(f32::MAX) {
+            f32::INFINITY.to_bits()
+        } else {
+            ceil_f32(self.zero_below)?.to_bits()
+        };
+        Some(F32Rule { zero_bits, base_bits: base32.to_bits() as i32, top: i32::from(self.levels) - 1 })
+    }
+
     pub fn lowest_exp(&self) -> i32 {
         self.lowest_exp
     }
@@ -67,6 +84,38 @@ impl SignRule {
     }
 }
 
+/// The smallest f32 not below `v` (v finite, non-negative, at most f32::MAX).
+fn ceil_f32(v: f64) -> Option<f32> {
+    if !(0.0..=f64::from(f32::MAX)).contains(&v) {
+        return None;
+    }
+    let f = v as f32; // round to nearest
+    Some(if f64::from(f) < v { f32::from_bits(f.to_bits() + 1) } else { f })
+}
+
+/// A [`SignRule`] evaluated on the bits of an f32 magnitude `a` (sign bit cleared), without branches:
+/// ```text
+///   a < zero           <=> bits(a) < zero_bits                        (non-negative floats order like their bits)
+///   floor(log2(a / b)) == (bits(a) - bits(b)) >> 23  (arithmetic)     for normal b = c * 2^(lowest - 1)
+/// ```
+/// so the level index is `clamp((bits(a) - base_bits) >> 23, 0, top)`. Because `b` is rounded up to an f32 and
+/// `a` is an f32, `a >= b * 2^j` holds exactly when it holds for the real boundary: the result equals
+/// [`SignRule::index`] for every finite f32, subnormals included (they fall below `b` and clamp to level 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct F32Rule {
+    pub zero_bits: u32,
+    pub base_bits: i32,
+    pub top: i32,
+}
+
+impl F32Rule {
+    /// Level index of the magnitude with bits `a_bits` (its zero test is separate: `a_bits < zero_bits`).
+    #[inline(always)]
+    pub fn level(&self, a_bits: u32) -> u8 {
+        ((a_bits as i32 - self.base_bits) >> 23).clamp(0, self.top) as u8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +143,35 @@ mod tests {
         let r = SignRule::new(3, 1, 1.5, 0.0);
         assert_eq!(r.index(0.0), Some(0));
         assert_eq!(r.index(1e30), Some(0));
+    }
+
+    #[test]
+    fn f32_rule_agrees_with_the_f64_rule_everywhere() {
+        let rules = [
+            SignRule::new(-2, 3, 1.5, 0.125),
+            SignRule::new(-9, 7, std::f64::consts::SQRT_2, std::f64::consts::SQRT_2 * 2f64.powi(-10)),
+            SignRule::new(-30, 127, 1.5 * 1.171875, 0.5 * 1.171875 * 2f64.powi(-30)),
+            SignRule::new(4, 1, 1.5, 0.0),
+        ];
+        let mut s = 0x1234_5678u32;
+        for r in rules {
+            let f = r.for_f32().expect("normal boundaries");
+            // Every boundary and its neighbours, then random bit patterns (all finite non-negative f32).
+            let mut probes: Vec<u32> = r.lower_bounds().iter().filter_map(|&b| ceil_f32(b)).map(f32::to_bits).collect();
+            probes.extend(probes.clone().iter().flat_map(|&b| [b.saturating_sub(1), b + 1]));
+            probes.extend([0, 1, 0x007f_ffff, 0x0080_0000, 0x7f7f_ffff]);
+            for _ in 0..200_000 {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                probes.push(s % 0x7f80_0000);
+            }
+            for bits in probes {
+                let a = f32::from_bits(bits);
+                let fast = if bits < f.zero_bits { None } else { Some(f.level(bits)) };
+                assert_eq!(fast, r.index(f64::from(a)), "a = {a:e} ({bits:#x}) rule {r:?}");
+            }
+        }
     }
 
     #[test]
