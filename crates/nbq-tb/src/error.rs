@@ -1,0 +1,24 @@
+//! Errors of the co-simulation harness.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TbError {
+    #[error(
+        "{tool} is not installed (looked for '{program}' on PATH); install the Debian package '{package}' \
+             (scripts/setup.sh does this)"
+    )]
+    MissingTool { tool: &'static str, program: &'static str, package: &'static str },
+
+    #[error("{tool} failed (exit status {status}) running `{command}`:\n{stderr}")]
+    ToolFailed { tool: &'static str, command: String, status: String, stderr: String },
+
+    #[error("{0}")]
+    Harness(String),
+
+    #[error("cannot {what} '{path}': {source}")]
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
+
+    #[error("simulation output is malformed at cycle {cycle}: {why}")]
+    Output { cycle: usize, why: String },
+}

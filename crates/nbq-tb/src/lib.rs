@@ -1,0 +1,15 @@
+//! nbq-tb: drives nbq's *emitted* Verilog under an independent simulator and compares every output with the
+//! golden model. rust-hdl's own simulator can disagree with the Verilog it emits, so only this counts as
+//! verification.
+
+pub mod check;
+pub mod error;
+pub mod harness;
+pub mod icarus;
+pub mod pe;
+pub mod tool;
+pub mod value;
+
+pub use error::TbError;
+pub use harness::{Harness, Port};
+pub use value::Value;
