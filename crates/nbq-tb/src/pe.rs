@@ -1,8 +1,9 @@
-//! Vectors and expected outputs for one processing element, from the golden model.
+//! Vectors and expected outputs for one processing element (shift or multiplier), from the golden model.
 //!
-//! Cycle model of the PE (see `nbq_rtl::pe::shift`): outputs at cycle `i` are the registers after `i` rising
-//! edges; at edge `i` the PE registers `act_in[i]` and `psum_in[i] + act_in[i] * term(code)`, where `code` is
-//! the code register *before* the edge, and loads `code_in[i]` when `load[i]`. Registers start at zero.
+//! Cycle model of both PEs (see `nbq_rtl::pe`): outputs at cycle `i` are the registers after `i` rising edges;
+//! at edge `i` the PE loads `code_in[i]` when `load[i]`, and, when `enable[i]`, registers
+//! `psum_in[i] + act_in[i] * weight(code)` (`code` = the weight register *before* the edge) and moves `act_in[i]`
+//! into its two-stage pixel delay. Registers start at zero.
 
 use nbq_quant::golden::{conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
 use nbq_quant::{CodeFormat, ScaleGroup, Term};
@@ -13,13 +14,30 @@ use crate::check::Expect;
 use crate::harness::{Harness, Port};
 use crate::Value;
 
+/// Which PE and its weight format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeKind {
+    /// SVPE: n-bit exponent codes with GSNQ offsets `(positive, negative)`.
+    Shift { format: CodeFormat, offsets: (u8, u8) },
+    /// VPE: 16-bit two's complement weights.
+    Mul,
+}
+
+impl PeKind {
+    pub fn weight_bits(self) -> usize {
+        match self {
+            PeKind::Shift { format, .. } => format.bits() as usize,
+            PeKind::Mul => 16,
+        }
+    }
+}
+
 /// What one PE test run exercises.
 #[derive(Debug, Clone, Copy)]
 pub struct PeSetup {
     pub act_bits: u32,
-    pub format: CodeFormat,
+    pub kind: PeKind,
     pub acc_bits: usize,
-    pub offsets: (u8, u8),
 }
 
 /// How the expected values are computed: the golden model, or a deliberately wrong one (to show the check
@@ -33,10 +51,11 @@ pub enum Model {
 
 /// The PE's ports as the test bench drives them.
 pub fn harness(s: &PeSetup) -> Harness {
-    let (a, n, acc) = (s.act_bits as usize, s.format.bits() as usize, s.acc_bits);
+    let (a, n, acc) = (s.act_bits as usize, s.kind.weight_bits(), s.acc_bits);
     Harness {
         clock: "clock".into(),
         inputs: vec![
+            Port::new("enable", 1),
             Port::new("load", 1),
             Port::new("code_in", n),
             Port::new("off_pos", 8),
@@ -44,39 +63,62 @@ pub fn harness(s: &PeSetup) -> Harness {
             Port::new("act_in", a),
             Port::new("psum_in", acc),
         ],
-        outputs: vec![Port::new("act_out", a), Port::new("psum_out", acc)],
+        outputs: vec![Port::new("code_out", n), Port::new("act_out", a), Port::new("psum_out", acc)],
     }
 }
 
-/// The golden product `x * term`, via the golden convolution of a 1×1 image with a 1×1 kernel.
-fn golden_product(x: i32, act_bits: u32, t: Term) -> Wide {
-    let a = Activations::new([1, 1, 1, 1], act_bits, vec![x]).expect("activation in range by construction");
-    let w = ConvWeights::new(1, 1, 1, vec![t]).expect("one term");
-    conv2d_shift::<Wide>(&a, &w, ConvParams::default()).expect("Wide holds every product").data[0]
+/// The golden product of activation `x` and weight register `code`.
+fn product(s: &PeSetup, x: i32, code: u64) -> Wide {
+    match s.kind {
+        PeKind::Shift { format, offsets } => {
+            let group = ScaleGroup { scale_exp: 0, offset_pos: offsets.0, offset_neg: offsets.1 };
+            let t: Term = group.term(format, code as u8).expect("legal codes only");
+            // The golden convolution of a 1×1 image with a 1×1 kernel.
+            let a = Activations::new([1, 1, 1, 1], s.act_bits, vec![x]).expect("activation in range");
+            let w = ConvWeights::new(1, 1, 1, vec![t]).expect("one term");
+            conv2d_shift::<Wide>(&a, &w, ConvParams::default()).expect("Wide holds every product").data[0]
+        }
+        PeKind::Mul => Wide::from(i64::from(x) * i64::from(code as u16 as i16)),
+    }
+}
+
+/// Candidate weight register values: edge cases first, then any legal value.
+fn weights(kind: PeKind) -> (Vec<u64>, Vec<u64>) {
+    match kind {
+        PeKind::Shift { format: f, .. } => {
+            let legal = (0..=f.mask()).filter(|&c| f.split(c).is_ok()).map(u64::from).collect();
+            let edge = [f.encode(true, f.magnitudes() - 1), f.encode(false, f.magnitudes() - 1), 0];
+            (edge.map(u64::from).to_vec(), legal)
+        }
+        PeKind::Mul => (vec![0x8000, 0x7fff, 0], Vec::new()),
+    }
 }
 
 /// `cycles` cycles of stimulus (edge cases first, then random) and every expected output.
 pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<Value>>, Vec<Expect>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (a, acc) = (s.act_bits, s.acc_bits);
+    let (a, acc, wb) = (s.act_bits, s.acc_bits, s.kind.weight_bits());
     let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
-    let f = s.format;
-    let group = ScaleGroup { scale_exp: 0, offset_pos: s.offsets.0, offset_neg: s.offsets.1 };
-    let legal: Vec<u8> = (0..=f.mask()).filter(|&c| f.split(c).is_ok()).collect();
-    let max_neg = f.encode(true, f.magnitudes() - 1);
-    let max_pos = f.encode(false, f.magnitudes() - 1);
+    let (edge, legal) = weights(s.kind);
+    let offsets = match s.kind {
+        PeKind::Shift { offsets, .. } => offsets,
+        PeKind::Mul => (0, 0),
+    };
     let mut stim = Vec::with_capacity(cycles);
-    let mut exp = Vec::with_capacity(cycles * 2);
-    let (mut code, mut act_q, mut psum_q) = (0u8, Value::from_u64(0, a as usize), Value::from_u64(0, acc));
+    let mut exp = Vec::with_capacity(cycles * 3);
+    let zero_act = Value::from_u64(0, a as usize);
+    let (mut code, mut act_q, mut psum_q) = (0u64, [zero_act.clone(), zero_act], Value::from_u64(0, acc));
     for i in 0..cycles {
-        // Edge cases: most negative activation with the largest negative shift, alternating signs, zero codes.
+        let enable = i < 10 || rng.random_bool(0.8);
         let load = i < 8 || rng.random_bool(0.3);
         let code_in = match i {
-            0 | 1 => max_neg,
-            2 | 3 => max_pos,
-            4 => 0,
+            0 | 1 => edge[0],
+            2 | 3 => edge[1],
+            4 => edge[2],
+            _ if legal.is_empty() => rng.random::<u16>().into(),
             _ => legal[rng.random_range(0..legal.len())],
         };
+        // Most negative and largest activations against the extreme weights, then -1, then random.
         let x = match i % 5 {
             0 => lo,
             1 => hi,
@@ -89,41 +131,37 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
             Value::from_words(&[rng.random(), rng.random(), rng.random(), rng.random(), rng.random()], acc)
         };
         stim.push(vec![
+            Value::from_u64(u64::from(enable), 1),
             Value::from_u64(u64::from(load), 1),
-            Value::from_u64(u64::from(code_in), f.bits() as usize),
-            Value::from_u64(u64::from(s.offsets.0), 8),
-            Value::from_u64(u64::from(s.offsets.1), 8),
+            Value::from_u64(code_in, wb),
+            Value::from_u64(u64::from(offsets.0), 8),
+            Value::from_u64(u64::from(offsets.1), 8),
             Value::from_i128(i128::from(x), a as usize),
             psum_in.clone(),
         ]);
-        exp.push(Expect {
-            cycle: i,
-            port: 0,
-            value: act_q.clone(),
-            at: format!("pixel of cycle {}", i.wrapping_sub(1) as isize),
-        });
+        exp.push(Expect { cycle: i, port: 0, value: Value::from_u64(code, wb), at: "weight register".into() });
         exp.push(Expect {
             cycle: i,
             port: 1,
+            value: act_q[1].clone(),
+            at: "pixel delayed by two enabled edges".into(),
+        });
+        exp.push(Expect {
+            cycle: i,
+            port: 2,
             value: psum_q.clone(),
-            at: format!("partial sum of cycle {}", i as isize - 1),
+            at: "partial sum of the last enabled edge".into(),
         });
         // The rising edge at the end of cycle i.
-        let term = group.term(f, code).expect("legal codes only");
-        let xm = match model {
-            Model::Golden => x,
-            Model::WrongZeroExtension => x & ((1i32 << a) - 1),
-        };
-        let product = if model == Model::WrongZeroExtension && x < 0 {
-            // Zero-extended activation: (x mod 2^A) * term, outside the golden model's signed range.
-            let t = term.to_i128().map(Wide::from).unwrap_or(Wide::zero());
-            Wide::from(i64::from(xm)) * t
-        } else {
-            golden_product(x, a, term)
-        };
-        let psum_in_wide = words_to_wide(&psum_in.0);
-        psum_q = Value::from_words(&(psum_in_wide + product).to_words(acc as u32), acc);
-        act_q = Value::from_i128(i128::from(x), a as usize);
+        if enable {
+            let p = match model {
+                Model::Golden => product(s, x, code),
+                // (x mod 2^A) * weight: what a zero-extending datapath would compute.
+                Model::WrongZeroExtension => product(s, 1, code) * Wide::from(i64::from(x & ((1i32 << a) - 1))),
+            };
+            psum_q = Value::from_words(&(words_to_wide(&psum_in.0) + p).to_words(acc as u32), acc);
+            act_q = [Value::from_i128(i128::from(x), a as usize), act_q[0].clone()];
+        }
         if load {
             code = code_in;
         }

@@ -5,16 +5,17 @@
 use std::path::PathBuf;
 
 use nbq_quant::CodeFormat;
-use nbq_rtl::pe::ShiftPe;
+use nbq_rtl::pe::{MulPe, ShiftPe};
 use nbq_tb::check::{icarus_check, Verdict};
-use nbq_tb::pe::{harness, vectors, Model, PeSetup};
+use nbq_tb::pe::{harness, vectors, Model, PeKind, PeSetup};
 
 fn vcd_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mismatch-vcd")
 }
 
 fn run<const A: usize, const N: usize, const ACC: usize>(offsets: (u8, u8), seed: u64, model: Model) -> Verdict {
-    let setup = PeSetup { act_bits: A as u32, format: CodeFormat::new(N as u32).unwrap(), acc_bits: ACC, offsets };
+    let kind = PeKind::Shift { format: CodeFormat::new(N as u32).unwrap(), offsets };
+    let setup = PeSetup { act_bits: A as u32, kind, acc_bits: ACC };
     let mut pe = ShiftPe::<A, N, ACC>::new();
     let verilog = nbq_rtl::emit::verilog(&mut pe).unwrap();
     let (stim, exp) = vectors(&setup, 400, seed, model);
@@ -25,7 +26,7 @@ fn run<const A: usize, const N: usize, const ACC: usize>(offsets: (u8, u8), seed
 fn assert_match<const A: usize, const N: usize, const ACC: usize>() {
     for (i, offsets) in [(0, 0), (3, 0), (0, 2)].into_iter().enumerate() {
         match run::<A, N, ACC>(offsets, 7 + i as u64, Model::Golden) {
-            Verdict::Match(n) => assert_eq!(n, 800),
+            Verdict::Match(n) => assert_eq!(n, 1200),
             Verdict::Mismatch(m) => panic!("{m}"),
         }
     }
@@ -76,4 +77,30 @@ fn zero_extension_model_is_caught_with_a_waveform() {
             assert!(m.vcd.as_ref().is_some_and(|v| std::fs::metadata(v).is_ok_and(|md| md.len() > 0)), "{text}");
         }
     }
+}
+
+fn assert_mul_match<const A: usize, const ACC: usize>() {
+    let setup = PeSetup { act_bits: A as u32, kind: PeKind::Mul, acc_bits: ACC };
+    let mut pe = MulPe::<A, 16, ACC>::new();
+    let verilog = nbq_rtl::emit::verilog(&mut pe).unwrap();
+    let (stim, exp) = vectors(&setup, 400, 3, Model::Golden);
+    match icarus_check(&format!("mul_pe_a{A}_acc{ACC}"), &verilog, &harness(&setup), &stim, &exp, &vcd_dir()).unwrap() {
+        Verdict::Match(n) => assert_eq!(n, 1200),
+        Verdict::Mismatch(m) => panic!("{m}"),
+    }
+}
+
+#[test]
+fn mul_pe_a16_papers_baseline() {
+    assert_mul_match::<16, 40>();
+}
+
+#[test]
+fn mul_pe_a8() {
+    assert_mul_match::<8, 32>();
+}
+
+#[test]
+fn mul_pe_a3_wide_accumulator() {
+    assert_mul_match::<3, 70>();
 }

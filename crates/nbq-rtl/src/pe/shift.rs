@@ -1,10 +1,15 @@
 //! SVPE processing element: `psum_out <= psum_in ± (act_in << shift)`, the n-BQ-NN paper's shift PE.
 //!
 //! Ports (all synchronous to `clock`):
-//! * `load`, `code_in` (N bits): when `load` is high at a rising edge, the weight-code register takes `code_in`.
+//! * `load`, `code_in` (N bits), `code_out`: when `load` is high at a rising edge, the weight-code register takes
+//!   `code_in`; `code_out` shows the register, so PEs chain into one shift register for loading weights.
 //! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the current layer (0 for symmetric methods).
+//! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
 //! * `act_in` (A bits, two's complement), `psum_in` (ACC bits): the pixel and the partial sum entering the PE.
-//! * `act_out`, `psum_out`: `act_in` and `psum_in + term(code) * act_in`, registered. Latency 1 cycle for both.
+//! * `psum_out`: `psum_in + term(code) * act_in`, registered: latency 1 enabled edge.
+//! * `act_out`: `act_in` through two registers: latency 2 enabled edges. Pixels thus move along a chain of PEs
+//!   at half the speed of the partial sums: the systolic FIR arrangement in which chained PEs compute a
+//!   convolution with weights held in place.
 //!
 //! The code is decoded as in `nbq_quant::code`: sign bit (MSB) and magnitude `m`; `m = 0` is zero (and the
 //! "negative zero" code is treated as zero); otherwise shift = `m - 1 + offset`. For N = 1 the code is the sign
@@ -21,8 +26,10 @@ pub const SHIFT_BITS: usize = 8;
 #[derive(LogicBlock)]
 pub struct ShiftPe<const A: usize, const N: usize, const ACC: usize> {
     pub clock: Signal<In, Clock>,
+    pub enable: Signal<In, Bit>,
     pub load: Signal<In, Bit>,
     pub code_in: Signal<In, Bits<N>>,
+    pub code_out: Signal<Out, Bits<N>>,
     pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
     pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
     pub act_in: Signal<In, Bits<A>>,
@@ -30,7 +37,8 @@ pub struct ShiftPe<const A: usize, const N: usize, const ACC: usize> {
     pub act_out: Signal<Out, Bits<A>>,
     pub psum_out: Signal<Out, Bits<ACC>>,
     code: DFF<Bits<N>>,
-    act_q: DFF<Bits<A>>,
+    act_q1: DFF<Bits<A>>,
+    act_q2: DFF<Bits<A>>,
     psum_q: DFF<Bits<ACC>>,
     // Build-time constants (see `new`).
     sign_ext: Constant<Bits<ACC>>,
@@ -57,8 +65,10 @@ impl<const A: usize, const N: usize, const ACC: usize> ShiftPe<A, N, ACC> {
         let ones_above_a = (Bits::<ACC>::mask() >> A as u64) << A as u64;
         Self {
             clock: Default::default(),
+            enable: Default::default(),
             load: Default::default(),
             code_in: Default::default(),
+            code_out: Default::default(),
             off_pos: Default::default(),
             off_neg: Default::default(),
             act_in: Default::default(),
@@ -66,7 +76,8 @@ impl<const A: usize, const N: usize, const ACC: usize> ShiftPe<A, N, ACC> {
             act_out: Default::default(),
             psum_out: Default::default(),
             code: Default::default(),
-            act_q: Default::default(),
+            act_q1: Default::default(),
+            act_q2: Default::default(),
             psum_q: Default::default(),
             sign_ext: Constant::new(ones_above_a),
             act_neg_min: Constant::new(Bits::<A>::from(1u64 << (A - 1))),
@@ -93,10 +104,11 @@ impl<const A: usize, const N: usize, const ACC: usize> Default for ShiftPe<A, N,
 impl<const A: usize, const N: usize, const ACC: usize> Logic for ShiftPe<A, N, ACC> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, code, act_q, psum_q);
+        dff_setup!(self, clock, code, act_q1, act_q2, psum_q);
         if self.load.val() {
             self.code.d.next = self.code_in.val();
         }
+        self.code_out.next = self.code.q.val();
         // Explicit sign extension: zero-extend, then set every bit above A-1 when the sign bit is set.
         self.ext.next = bit_cast::<ACC, A>(self.act_in.val());
         if self.act_in.val() >= self.act_neg_min.val() {
@@ -117,15 +129,18 @@ impl<const A: usize, const N: usize, const ACC: usize> Logic for ShiftPe<A, N, A
         }
         self.product.next = self.ext.val() << self.shift.val();
         // Add or subtract into the passing partial sum.
-        self.psum_q.d.next = self.psum_in.val() + self.product.val();
-        if self.negative.val() {
-            self.psum_q.d.next = self.psum_in.val() - self.product.val();
+        if self.enable.val() {
+            self.psum_q.d.next = self.psum_in.val() + self.product.val();
+            if self.negative.val() {
+                self.psum_q.d.next = self.psum_in.val() - self.product.val();
+            }
+            if self.is_zero.val() {
+                self.psum_q.d.next = self.psum_in.val();
+            }
+            self.act_q1.d.next = self.act_in.val();
+            self.act_q2.d.next = self.act_q1.q.val();
         }
-        if self.is_zero.val() {
-            self.psum_q.d.next = self.psum_in.val();
-        }
-        self.act_q.d.next = self.act_in.val();
-        self.act_out.next = self.act_q.q.val();
+        self.act_out.next = self.act_q2.q.val();
         self.psum_out.next = self.psum_q.q.val();
     }
 }
