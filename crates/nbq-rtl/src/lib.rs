@@ -3,5 +3,6 @@
 
 #![allow(missing_debug_implementations)] // rust-hdl blocks hold simulator state that has no Debug
 
+pub mod conv;
 pub mod emit;
 pub mod pe;

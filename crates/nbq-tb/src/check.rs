@@ -14,7 +14,8 @@ pub struct Mismatch {
     /// What the expected value means (e.g. "output channel 2, pixel (3, 4)").
     pub at: String,
     pub expected: Value,
-    pub actual: Value,
+    /// None when the simulator showed x or z bits.
+    pub actual: Option<Value>,
     /// Waveform of the failing run.
     pub vcd: Option<PathBuf>,
 }
@@ -24,7 +25,12 @@ impl std::fmt::Display for Mismatch {
         write!(
             f,
             "design {}: port {} at cycle {} ({}): expected {}, got {}",
-            self.design, self.port, self.cycle, self.at, self.expected, self.actual
+            self.design,
+            self.port,
+            self.cycle,
+            self.at,
+            self.expected,
+            self.actual.as_ref().map_or("x (undefined)".to_string(), Value::to_string)
         )?;
         if let Some(v) = &self.vcd {
             write!(f, "; waveform: {}", v.display())?;
@@ -51,10 +57,10 @@ pub enum Verdict {
 }
 
 /// Finds the first expected value the outputs disagree with.
-pub fn first_mismatch(design: &str, h: &Harness, got: &[Vec<Value>], expected: &[Expect]) -> Option<Mismatch> {
+pub fn first_mismatch(design: &str, h: &Harness, got: &[Vec<Option<Value>>], expected: &[Expect]) -> Option<Mismatch> {
     expected.iter().find_map(|e| {
-        let actual = got.get(e.cycle).and_then(|c| c.get(e.port)).cloned().unwrap_or_default();
-        (actual != e.value).then(|| Mismatch {
+        let actual = got.get(e.cycle).and_then(|c| c.get(e.port)).cloned().flatten();
+        (actual.as_ref() != Some(&e.value)).then(|| Mismatch {
             design: design.to_string(),
             cycle: e.cycle,
             port: h.outputs.get(e.port).map(|p| p.name.clone()).unwrap_or_default(),

@@ -7,13 +7,13 @@ use crate::tool::{IVERILOG, VVP};
 use crate::{TbError, Value};
 
 /// Simulates `design` (Verilog text whose top module is `top`) for `stimulus.len()` cycles and returns the
-/// outputs of every cycle. With `keep_vcd`, the waveform is copied there.
+/// outputs of every cycle (`None` where a port shows x or z bits). With `keep_vcd`, the waveform is copied there.
 pub fn simulate(
     design: &str,
     harness: &Harness,
     stimulus: &[Vec<Value>],
     keep_vcd: Option<&Path>,
-) -> Result<Vec<Vec<Value>>, TbError> {
+) -> Result<Vec<Vec<Option<Value>>>, TbError> {
     let dir = tempfile::tempdir().map_err(|e| TbError::Io {
         what: "create a temporary folder",
         path: PathBuf::from("/tmp"),

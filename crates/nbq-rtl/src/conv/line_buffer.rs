@@ -1,0 +1,63 @@
+//! A line buffer: the pixel stream delayed by exactly `width` consumed pixels, in a block RAM.
+//!
+//! Ports: `enable` (a pixel is consumed at each rising edge where it is high), `data_in` (A bits), `data_out`.
+//! `data_out`, seen before the edge that consumes pixel `s`, is pixel `s - width` (0 for the first `width`
+//! pixels after power-up). Stalls (enable low) hold everything.
+//!
+//! The RAM (`2^AW` words, `width` used) has a registered read, so it reads one address ahead: on a consuming
+//! edge it reads the slot the *next* pixel will overwrite, on a stalled edge the current slot. Needs
+//! `2 <= width <= 2^AW`.
+
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct LineBuffer<const A: usize, const AW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub enable: Signal<In, Bit>,
+    pub data_in: Signal<In, Bits<A>>,
+    pub data_out: Signal<Out, Bits<A>>,
+    ram: RAM<Bits<A>, AW>,
+    ptr: DFF<Bits<AW>>,
+    last: Constant<Bits<AW>>,
+    next_ptr: Signal<Local, Bits<AW>>,
+}
+
+impl<const A: usize, const AW: usize> LineBuffer<A, AW> {
+    /// A buffer delaying by `width` pixels; panics unless `2 <= width <= 2^AW`.
+    pub fn new(width: usize) -> Self {
+        assert!(width >= 2 && width <= 1 << AW, "line width {width} outside 2..={}", 1usize << AW);
+        let zeros = (0..(1usize << AW)).map(|i| (Bits::<AW>::from(i as u64), Bits::<A>::default())).collect();
+        Self {
+            clock: Default::default(),
+            enable: Default::default(),
+            data_in: Default::default(),
+            data_out: Default::default(),
+            ram: RAM::new(zeros),
+            ptr: Default::default(),
+            last: Constant::new(Bits::<AW>::from(width as u64 - 1)),
+            next_ptr: Default::default(),
+        }
+    }
+}
+
+impl<const A: usize, const AW: usize> Logic for LineBuffer<A, AW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, ptr);
+        self.ram.read_clock.next = self.clock.val();
+        self.ram.write_clock.next = self.clock.val();
+        self.next_ptr.next = self.ptr.q.val() + 1;
+        if self.ptr.q.val() == self.last.val() {
+            self.next_ptr.next = 0.into();
+        }
+        self.ram.write_address.next = self.ptr.q.val();
+        self.ram.write_data.next = self.data_in.val();
+        self.ram.write_enable.next = self.enable.val();
+        self.ram.read_address.next = self.ptr.q.val();
+        if self.enable.val() {
+            self.ram.read_address.next = self.next_ptr.val();
+            self.ptr.d.next = self.next_ptr.val();
+        }
+        self.data_out.next = self.ram.read_data.val();
+    }
+}
