@@ -6,3 +6,4 @@
 pub mod conv;
 pub mod emit;
 pub mod pe;
+pub mod widths;

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::check::Expect;
 use crate::harness::{Harness, Port};
+use crate::pe::{on_bus, BUS};
 use crate::Value;
 
 /// One convolver test: geometry, widths, the code format and GSNQ offsets.
@@ -19,7 +20,10 @@ pub struct ConvSetup {
     pub act_bits: u32,
     pub format: CodeFormat,
     pub offsets: (u8, u8),
+    /// Significant accumulator bits.
     pub acc_bits: usize,
+    /// Width of the accumulator ports (the compiled tier).
+    pub tier: usize,
     pub images: usize,
     /// Probability that a cycle stalls (valid_in low) while streaming.
     pub stall: f64,
@@ -39,19 +43,18 @@ pub enum Data {
 }
 
 pub fn harness(s: &ConvSetup) -> Harness {
-    let (a, n, acc) = (s.act_bits as usize, s.format.bits() as usize, s.acc_bits);
     Harness {
         clock: "clock".into(),
         inputs: vec![
             Port::new("valid_in", 1),
             Port::new("clear", 1),
-            Port::new("pixel_in", a),
+            Port::new("pixel_in", BUS),
             Port::new("load", 1),
-            Port::new("code_in", n),
+            Port::new("weight_in", BUS),
             Port::new("off_pos", 8),
             Port::new("off_neg", 8),
         ],
-        outputs: vec![Port::new("code_out", n), Port::new("sum_out", acc), Port::new("valid_out", 1)],
+        outputs: vec![Port::new("weight_out", BUS), Port::new("sum_out", s.tier), Port::new("valid_out", 1)],
     }
 }
 
@@ -97,19 +100,20 @@ pub fn vectors(s: &ConvSetup, seed: u64, data: Data) -> (Vec<Vec<Value>>, Vec<Ex
         .collect();
 
     let mut stim: Vec<Vec<Value>> = Vec::new();
-    let cycle = |valid: bool, clear: bool, pixel: i32, load: bool, code: u8| {
+    // Bus bits above the significant widths carry noise the hardware must ignore.
+    let cycle = |valid: bool, clear: bool, pixel: i32, load: bool, code: u8, noise: u16| {
         vec![
             Value::from_u64(u64::from(valid), 1),
             Value::from_u64(u64::from(clear), 1),
-            Value::from_i128(i128::from(pixel), a as usize),
+            on_bus(pixel as u64, a as usize, noise),
             Value::from_u64(u64::from(load), 1),
-            Value::from_u64(u64::from(code), f.bits() as usize),
+            on_bus(u64::from(code), f.bits() as usize, noise.rotate_left(7)),
             Value::from_u64(u64::from(s.offsets.0), 8),
             Value::from_u64(u64::from(s.offsets.1), 8),
         ]
     };
     for &c in &codes {
-        stim.push(cycle(false, false, 0, true, c));
+        stim.push(cycle(false, false, 0, true, c, rng.random()));
     }
     // Consumed pixels: (cycle index, image, row, column); the K flush pixels are "image" None.
     let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
@@ -118,10 +122,10 @@ pub fn vectors(s: &ConvSetup, seed: u64, data: Data) -> (Vec<Vec<Value>>, Vec<Ex
     let flush = (0..k).map(|i| (None, i, 0));
     for (img, i, p) in stream.chain(flush) {
         while rng.random_bool(s.stall) {
-            stim.push(cycle(false, false, rng.random_range(lo..=hi), false, 0));
+            stim.push(cycle(false, false, rng.random_range(lo..=hi), false, 0, rng.random()));
         }
         consumed.push((stim.len(), img, i / w, i % w));
-        stim.push(cycle(true, i == 0, p, false, 0));
+        stim.push(cycle(true, i == 0, p, false, 0, rng.random()));
     }
     let mut expect = Vec::new();
     let mut valid_at = vec![false; stim.len() + 1];
@@ -135,12 +139,12 @@ pub fn vectors(s: &ConvSetup, seed: u64, data: Data) -> (Vec<Vec<Value>>, Vec<Ex
             expect.push(Expect {
                 cycle: edge + 1,
                 port: 1,
-                value: Value::from_words(&v.to_words(s.acc_bits as u32), s.acc_bits),
+                value: Value::from_words(&v.to_words(s.acc_bits as u32), s.acc_bits).sign_extend(s.acc_bits, s.tier),
                 at: format!("image {m}, output pixel ({oy}, {ox})"),
             });
         }
     }
-    stim.push(cycle(false, false, 0, false, 0));
+    stim.push(cycle(false, false, 0, false, 0, 0));
     for (cyc, &v) in valid_at.iter().enumerate() {
         expect.push(Expect { cycle: cyc, port: 2, value: Value::from_u64(u64::from(v), 1), at: "valid_out".into() });
     }
@@ -148,7 +152,7 @@ pub fn vectors(s: &ConvSetup, seed: u64, data: Data) -> (Vec<Vec<Value>>, Vec<Ex
     expect.push(Expect {
         cycle: k * k,
         port: 0,
-        value: Value::from_u64(u64::from(codes[0]), f.bits() as usize),
+        value: Value::from_u64(u64::from(codes[0]), BUS),
         at: "weight chain after loading".into(),
     });
     (stim, expect)

@@ -37,8 +37,14 @@ impl PeKind {
 pub struct PeSetup {
     pub act_bits: u32,
     pub kind: PeKind,
+    /// Significant accumulator bits.
     pub acc_bits: usize,
+    /// Width of the accumulator ports (the compiled tier).
+    pub tier: usize,
 }
+
+/// Width of the pixel and weight buses.
+pub const BUS: usize = 16;
 
 /// How the expected values are computed: the golden model, or a deliberately wrong one (to show the check
 /// catches it).
@@ -51,20 +57,26 @@ pub enum Model {
 
 /// The PE's ports as the test bench drives them.
 pub fn harness(s: &PeSetup) -> Harness {
-    let (a, n, acc) = (s.act_bits as usize, s.kind.weight_bits(), s.acc_bits);
     Harness {
         clock: "clock".into(),
         inputs: vec![
             Port::new("enable", 1),
             Port::new("load", 1),
-            Port::new("code_in", n),
+            Port::new("weight_in", BUS),
             Port::new("off_pos", 8),
             Port::new("off_neg", 8),
-            Port::new("act_in", a),
-            Port::new("psum_in", acc),
+            Port::new("act_in", BUS),
+            Port::new("psum_in", s.tier),
         ],
-        outputs: vec![Port::new("code_out", n), Port::new("act_out", a), Port::new("psum_out", acc)],
+        outputs: vec![Port::new("weight_out", BUS), Port::new("act_out", BUS), Port::new("psum_out", s.tier)],
     }
+}
+
+/// `value` in the low `bits` of a 16-bit bus whose upper bits carry `noise` (which the hardware must ignore).
+pub fn on_bus(value: u64, bits: usize, noise: u16) -> Value {
+    let low = if bits >= 64 { value } else { value & ((1u64 << bits) - 1) };
+    let high = if bits >= BUS { 0 } else { u64::from(noise) & !((1u64 << bits) - 1) };
+    Value::from_u64(low | high, BUS)
 }
 
 /// The golden product of activation `x` and weight register `code`.
@@ -97,7 +109,7 @@ fn weights(kind: PeKind) -> (Vec<u64>, Vec<u64>) {
 /// `cycles` cycles of stimulus (edge cases first, then random) and every expected output.
 pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<Value>>, Vec<Expect>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (a, acc, wb) = (s.act_bits, s.acc_bits, s.kind.weight_bits());
+    let (a, acc, wb, tier) = (s.act_bits, s.acc_bits, s.kind.weight_bits(), s.tier);
     let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
     let (edge, legal) = weights(s.kind);
     let offsets = match s.kind {
@@ -106,8 +118,8 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
     };
     let mut stim = Vec::with_capacity(cycles);
     let mut exp = Vec::with_capacity(cycles * 3);
-    let zero_act = Value::from_u64(0, a as usize);
-    let (mut code, mut act_q, mut psum_q) = (0u64, [zero_act.clone(), zero_act], Value::from_u64(0, acc));
+    let zero_act = Value::from_u64(0, BUS);
+    let (mut code, mut act_q, mut psum_q) = (0u64, [zero_act.clone(), zero_act], Value::from_u64(0, tier));
     for i in 0..cycles {
         let enable = i < 10 || rng.random_bool(0.8);
         let load = i < 8 || rng.random_bool(0.3);
@@ -125,21 +137,24 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
             2 if i < 20 => -1,
             _ => rng.random_range(lo..=hi),
         };
+        // Partial sums arrive as the previous PE delivers them: ACC significant bits, sign-extended to the tier.
         let psum_in = if i < 6 {
-            Value::from_u64(0, acc)
+            Value::from_u64(0, tier)
         } else {
-            Value::from_words(&[rng.random(), rng.random(), rng.random(), rng.random(), rng.random()], acc)
+            let words: Vec<u64> = (0..tier.div_ceil(64)).map(|_| rng.random()).collect();
+            Value::from_words(&words, acc).sign_extend(acc, tier)
         };
+        let noise: u16 = if i < 20 { 0xffff } else { rng.random() };
         stim.push(vec![
             Value::from_u64(u64::from(enable), 1),
             Value::from_u64(u64::from(load), 1),
-            Value::from_u64(code_in, wb),
+            on_bus(code_in, wb, noise),
             Value::from_u64(u64::from(offsets.0), 8),
             Value::from_u64(u64::from(offsets.1), 8),
-            Value::from_i128(i128::from(x), a as usize),
+            on_bus(x as u64, a as usize, noise),
             psum_in.clone(),
         ]);
-        exp.push(Expect { cycle: i, port: 0, value: Value::from_u64(code, wb), at: "weight register".into() });
+        exp.push(Expect { cycle: i, port: 0, value: Value::from_u64(code, BUS), at: "weight register".into() });
         exp.push(Expect {
             cycle: i,
             port: 1,
@@ -159,8 +174,9 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
                 // (x mod 2^A) * weight: what a zero-extending datapath would compute.
                 Model::WrongZeroExtension => product(s, 1, code) * Wide::from(i64::from(x & ((1i32 << a) - 1))),
             };
-            psum_q = Value::from_words(&(words_to_wide(&psum_in.0) + p).to_words(acc as u32), acc);
-            act_q = [Value::from_i128(i128::from(x), a as usize), act_q[0].clone()];
+            let sum = Value::from_words(&(words_to_wide(&psum_in.0) + p).to_words(tier as u32), tier);
+            psum_q = sum.sign_extend(acc, tier);
+            act_q = [Value::from_i128(i128::from(x), BUS), act_q[0].clone()];
         }
         if load {
             code = code_in;

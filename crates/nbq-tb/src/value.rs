@@ -40,6 +40,18 @@ impl Value {
         Value(out)
     }
 
+    /// The low `from` bits read as two's complement, sign-extended to `to` bits.
+    pub fn sign_extend(&self, from: usize, to: usize) -> Value {
+        let mut v = Value::from_words(&self.0, from);
+        v.0.resize(to.div_ceil(64).max(1), 0);
+        if from > 0 && self.bit(from - 1) {
+            for i in from..to {
+                v.0[i / 64] |= 1 << (i % 64);
+            }
+        }
+        v
+    }
+
     pub fn bit(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
     }
@@ -120,5 +132,8 @@ mod tests {
         }
         assert_eq!(Value::from_i128(-48, 24).to_string(), "0xffffd0");
         assert_eq!(Value::from_binary("01x1"), None);
+        assert_eq!(Value::from_u64(0b1101, 4).sign_extend(3, 8), Value::from_u64(0b1111_1101, 8));
+        assert_eq!(Value::from_u64(0b1011, 4).sign_extend(3, 70), Value::from_u64(0b011, 70));
+        assert_eq!(Value::from_i128(-2, 70).sign_extend(70, 130), Value::from_i128(-2, 130));
     }
 }

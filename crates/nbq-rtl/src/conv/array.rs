@@ -1,12 +1,15 @@
 //! The k×k 2-D convolver and its systolic rows, defined once for any PE with the shared PE ports
 //! (`nbq_rtl::pe`), and instantiated for the shift PE (SVPE) and the multiplier PE (VPE) in `mod.rs`.
 //!
+//! The kernel size K and image width are build-time values (the blocks hold `Vec`s of sub-blocks); only the
+//! accumulator tier `ACC` and the line-buffer address width `AW` (at most `2^AW` pixels per line) are compile-time.
+//!
 //! # Row (`K` PEs)
 //! PE `i` takes the row's pixel after `2i` consumed pixels and the partial sum of PE `i-1`; after consuming pixel
 //! `s` the row's `psum_out` is `sum_i w_i * x[s - K + 1 - i]` (latency K). Weight codes shift in through
-//! `code_in` → PE 0 → … → PE K-1 → `code_out` while `load` is high.
+//! `weight_in` → PE 0 → … → PE K-1 → `weight_out` while `load` is high.
 //!
-//! # Convolver (`K` rows, `L = K - 1` line buffers of the image width)
+//! # Convolver (`K` rows, `K - 1` line buffers of the image width)
 //! Row `d` sees the pixel stream delayed by `d` image lines and holds kernel row `K-1-d` (PE `i` holds column
 //! `K-1-i`), so presenting the K*K codes in row-major kernel order while `load` is high loads the kernel. The row
 //! sums are added by a chain of adders into the output register.
@@ -25,47 +28,42 @@ macro_rules! define_conv_array {
     ($row:ident, $conv:ident, $pe:ident, $doc:literal) => {
         #[doc = concat!("A systolic row of K ", $doc, " PEs; see [`crate::conv::array`].")]
         #[derive(LogicBlock)]
-        pub struct $row<const A: usize, const N: usize, const ACC: usize, const K: usize> {
+        pub struct $row<const ACC: usize> {
             pub clock: Signal<In, Clock>,
             pub enable: Signal<In, Bit>,
             pub load: Signal<In, Bit>,
-            pub code_in: Signal<In, Bits<N>>,
-            pub code_out: Signal<Out, Bits<N>>,
+            pub weight_in: Signal<In, Bits<BUS_BITS>>,
+            pub weight_out: Signal<Out, Bits<BUS_BITS>>,
             pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
             pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
-            pub act_in: Signal<In, Bits<A>>,
+            pub act_in: Signal<In, Bits<BUS_BITS>>,
             pub psum_out: Signal<Out, Bits<ACC>>,
-            pub pes: [$pe<A, N, ACC>; K],
+            pub pes: Vec<$pe<ACC>>,
         }
 
-        impl<const A: usize, const N: usize, const ACC: usize, const K: usize> $row<A, N, ACC, K> {
-            pub fn new() -> Self {
-                assert!(K >= 1, "a row needs at least one PE");
+        impl<const ACC: usize> $row<ACC> {
+            /// A row of `k >= 1` PEs.
+            pub fn new(k: usize, w: Widths) -> Self {
+                assert!(k >= 1, "a row needs at least one PE");
                 Self {
                     clock: Default::default(),
                     enable: Default::default(),
                     load: Default::default(),
-                    code_in: Default::default(),
-                    code_out: Default::default(),
+                    weight_in: Default::default(),
+                    weight_out: Default::default(),
                     off_pos: Default::default(),
                     off_neg: Default::default(),
                     act_in: Default::default(),
                     psum_out: Default::default(),
-                    pes: core::array::from_fn(|_| $pe::new()),
+                    pes: (0..k).map(|_| $pe::new(w)).collect(),
                 }
             }
         }
 
-        impl<const A: usize, const N: usize, const ACC: usize, const K: usize> Default for $row<A, N, ACC, K> {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-
-        impl<const A: usize, const N: usize, const ACC: usize, const K: usize> Logic for $row<A, N, ACC, K> {
+        impl<const ACC: usize> Logic for $row<ACC> {
             #[hdl_gen]
             fn update(&mut self) {
-                for i in 0..K {
+                for i in 0..self.pes.len() {
                     self.pes[i].clock.next = self.clock.val();
                     self.pes[i].enable.next = self.enable.val();
                     self.pes[i].load.next = self.load.val();
@@ -74,45 +72,38 @@ macro_rules! define_conv_array {
                 }
                 self.pes[0].act_in.next = self.act_in.val();
                 self.pes[0].psum_in.next = 0.into();
-                self.pes[0].code_in.next = self.code_in.val();
-                for i in 1..K {
+                self.pes[0].weight_in.next = self.weight_in.val();
+                for i in 1..self.pes.len() {
                     self.pes[i].act_in.next = self.pes[i - 1].act_out.val();
                     self.pes[i].psum_in.next = self.pes[i - 1].psum_out.val();
-                    self.pes[i].code_in.next = self.pes[i - 1].code_out.val();
+                    self.pes[i].weight_in.next = self.pes[i - 1].weight_out.val();
                 }
                 // The last PE drives the outputs (rust-hdl indexes only with loop variables and literals, so
                 // "the last one" is the final iteration's assignment).
-                for i in 0..K {
+                for i in 0..self.pes.len() {
                     self.psum_out.next = self.pes[i].psum_out.val();
-                    self.code_out.next = self.pes[i].code_out.val();
+                    self.weight_out.next = self.pes[i].weight_out.val();
                 }
             }
         }
 
-        #[doc = concat!("A k×k convolver of ", $doc, " PEs; `L = K - 1` line buffers of `2^AW` pixels at most; \
+        #[doc = concat!("A k×k convolver of ", $doc, " PEs; lines of at most `2^AW` pixels; \
                          see [`crate::conv::array`].")]
         #[derive(LogicBlock)]
-        pub struct $conv<
-            const A: usize,
-            const N: usize,
-            const ACC: usize,
-            const K: usize,
-            const L: usize,
-            const AW: usize,
-        > {
+        pub struct $conv<const ACC: usize, const AW: usize> {
             pub clock: Signal<In, Clock>,
             pub valid_in: Signal<In, Bit>,
             pub clear: Signal<In, Bit>,
-            pub pixel_in: Signal<In, Bits<A>>,
+            pub pixel_in: Signal<In, Bits<BUS_BITS>>,
             pub load: Signal<In, Bit>,
-            pub code_in: Signal<In, Bits<N>>,
-            pub code_out: Signal<Out, Bits<N>>,
+            pub weight_in: Signal<In, Bits<BUS_BITS>>,
+            pub weight_out: Signal<Out, Bits<BUS_BITS>>,
             pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
             pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
             pub sum_out: Signal<Out, Bits<ACC>>,
             pub valid_out: Signal<Out, Bit>,
-            pub rows: [$row<A, N, ACC, K>; K],
-            pub lines: [LineBuffer<A, AW>; L],
+            pub rows: Vec<$row<ACC>>,
+            pub lines: Vec<LineBuffer<AW>>,
             out_q: DFF<Bits<ACC>>,
             col: DFF<Bits<16>>,
             row: DFF<Bits<8>>,
@@ -129,37 +120,39 @@ macro_rules! define_conv_array {
             window_ok: Signal<Local, Bit>,
         }
 
-        impl<const A: usize, const N: usize, const ACC: usize, const K: usize, const L: usize, const AW: usize>
-            $conv<A, N, ACC, K, L, AW>
-        {
-            /// A convolver for images `width` pixels wide; panics on widths the design config rejects first.
-            pub fn new(width: usize) -> Self {
-                assert!(L + 1 == K, "L must be K - 1 (got K = {K}, L = {L})");
-                assert!((1..=7).contains(&K), "kernel size {K} outside 1..=7");
-                assert!(width >= K.max(2) && width < 1 << 16, "image width {width} too small for k = {K}");
+        impl<const ACC: usize, const AW: usize> $conv<ACC, AW> {
+            /// A k×k convolver for images `width` pixels wide; panics on values the design config rejects first.
+            pub fn new(k: usize, width: usize, w: Widths) -> Self {
+                assert!((1..=7).contains(&k), "kernel size {k} outside 1..=7");
+                assert!(
+                    width >= k.max(2) && width <= 1 << AW,
+                    "image width {width} outside {}..={}",
+                    k.max(2),
+                    1usize << AW
+                );
                 Self {
                     clock: Default::default(),
                     valid_in: Default::default(),
                     clear: Default::default(),
                     pixel_in: Default::default(),
                     load: Default::default(),
-                    code_in: Default::default(),
-                    code_out: Default::default(),
+                    weight_in: Default::default(),
+                    weight_out: Default::default(),
                     off_pos: Default::default(),
                     off_neg: Default::default(),
                     sum_out: Default::default(),
                     valid_out: Default::default(),
-                    rows: core::array::from_fn(|_| $row::new()),
-                    lines: core::array::from_fn(|_| LineBuffer::new(width)),
+                    rows: (0..k).map(|_| $row::new(k, w)).collect(),
+                    lines: (1..k).map(|_| LineBuffer::new(width)).collect(),
                     out_q: Default::default(),
                     col: Default::default(),
                     row: Default::default(),
                     flags: Default::default(),
                     fresh: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
-                    k_minus_1: Constant::new(Bits::<16>::from(K as u64 - 1)),
-                    k_minus_1_row: Constant::new(Bits::<8>::from(K as u64 - 1)),
-                    flag_tap: Constant::new(Bits::<8>::from(1u64 << K)),
+                    k_minus_1: Constant::new(Bits::<16>::from(k as u64 - 1)),
+                    k_minus_1_row: Constant::new(Bits::<8>::from(k as u64 - 1)),
+                    flag_tap: Constant::new(Bits::<8>::from(1u64 << k)),
                     flag_in: Constant::new(Bits::<8>::from(1u64)),
                     sum: Default::default(),
                     cur_col: Default::default(),
@@ -169,42 +162,40 @@ macro_rules! define_conv_array {
             }
         }
 
-        impl<const A: usize, const N: usize, const ACC: usize, const K: usize, const L: usize, const AW: usize> Logic
-            for $conv<A, N, ACC, K, L, AW>
-        {
+        impl<const ACC: usize, const AW: usize> Logic for $conv<ACC, AW> {
             #[hdl_gen]
             fn update(&mut self) {
                 dff_setup!(self, clock, out_q, col, row, flags, fresh);
-                for d in 0..K {
+                for d in 0..self.rows.len() {
                     self.rows[d].clock.next = self.clock.val();
                     self.rows[d].enable.next = self.valid_in.val();
                     self.rows[d].load.next = self.load.val();
                     self.rows[d].off_pos.next = self.off_pos.val();
                     self.rows[d].off_neg.next = self.off_neg.val();
                 }
-                for j in 0..L {
+                for j in 0..self.lines.len() {
                     self.lines[j].clock.next = self.clock.val();
                     self.lines[j].enable.next = self.valid_in.val();
                 }
                 // Row d sees the stream delayed by d lines.
                 self.rows[0].act_in.next = self.pixel_in.val();
-                self.rows[0].code_in.next = self.code_in.val();
-                for j in 0..L {
+                self.rows[0].weight_in.next = self.weight_in.val();
+                for j in 0..self.lines.len() {
                     self.lines[j].data_in.next = self.pixel_in.val();
                 }
-                for j in 1..L {
+                for j in 1..self.lines.len() {
                     self.lines[j].data_in.next = self.lines[j - 1].data_out.val();
                 }
-                for d in 1..K {
+                for d in 1..self.rows.len() {
                     self.rows[d].act_in.next = self.lines[d - 1].data_out.val();
-                    self.rows[d].code_in.next = self.rows[d - 1].code_out.val();
+                    self.rows[d].weight_in.next = self.rows[d - 1].weight_out.val();
                 }
-                for d in 0..K {
-                    self.code_out.next = self.rows[d].code_out.val();
+                for d in 0..self.rows.len() {
+                    self.weight_out.next = self.rows[d].weight_out.val();
                 }
                 // Adder chain over the row sums.
                 self.sum.next = self.rows[0].psum_out.val();
-                for d in 1..K {
+                for d in 1..self.rows.len() {
                     self.sum.next = self.sum.val() + self.rows[d].psum_out.val();
                 }
                 // Position of the pixel being consumed, and whether its window lies inside the image.

@@ -1,6 +1,6 @@
 //! A line buffer: the pixel stream delayed by exactly `width` consumed pixels, in a block RAM.
 //!
-//! Ports: `enable` (a pixel is consumed at each rising edge where it is high), `data_in` (A bits), `data_out`.
+//! Ports: `enable` (a pixel is consumed at each rising edge where it is high), `data_in` (16 bits), `data_out`.
 //! `data_out`, seen before the edge that consumes pixel `s`, is pixel `s - width` (0 for the first `width`
 //! pixels after power-up). Stalls (enable low) hold everything.
 //!
@@ -10,23 +10,25 @@
 
 use rust_hdl::prelude::*;
 
+use crate::widths::BUS_BITS;
+
 #[derive(LogicBlock)]
-pub struct LineBuffer<const A: usize, const AW: usize> {
+pub struct LineBuffer<const AW: usize> {
     pub clock: Signal<In, Clock>,
     pub enable: Signal<In, Bit>,
-    pub data_in: Signal<In, Bits<A>>,
-    pub data_out: Signal<Out, Bits<A>>,
-    ram: RAM<Bits<A>, AW>,
+    pub data_in: Signal<In, Bits<BUS_BITS>>,
+    pub data_out: Signal<Out, Bits<BUS_BITS>>,
+    ram: RAM<Bits<BUS_BITS>, AW>,
     ptr: DFF<Bits<AW>>,
     last: Constant<Bits<AW>>,
     next_ptr: Signal<Local, Bits<AW>>,
 }
 
-impl<const A: usize, const AW: usize> LineBuffer<A, AW> {
+impl<const AW: usize> LineBuffer<AW> {
     /// A buffer delaying by `width` pixels; panics unless `2 <= width <= 2^AW`.
     pub fn new(width: usize) -> Self {
         assert!(width >= 2 && width <= 1 << AW, "line width {width} outside 2..={}", 1usize << AW);
-        let zeros = (0..(1usize << AW)).map(|i| (Bits::<AW>::from(i as u64), Bits::<A>::default())).collect();
+        let zeros = (0..(1usize << AW)).map(|i| (Bits::<AW>::from(i as u64), Bits::<BUS_BITS>::default())).collect();
         Self {
             clock: Default::default(),
             enable: Default::default(),
@@ -40,7 +42,7 @@ impl<const A: usize, const AW: usize> LineBuffer<A, AW> {
     }
 }
 
-impl<const A: usize, const AW: usize> Logic for LineBuffer<A, AW> {
+impl<const AW: usize> Logic for LineBuffer<AW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, ptr);

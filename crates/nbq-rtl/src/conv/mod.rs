@@ -7,6 +7,7 @@ pub mod line_buffer;
 use rust_hdl::prelude::*;
 
 use crate::pe::{MulPe, ShiftPe, SHIFT_BITS};
+use crate::widths::{Widths, BUS_BITS};
 pub use line_buffer::LineBuffer;
 
 define_conv_array!(ShiftRow, ShiftConv, ShiftPe, "shift (SVPE)");

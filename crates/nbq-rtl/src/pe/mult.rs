@@ -1,57 +1,66 @@
 //! VPE processing element: `psum_out <= psum_in + act_in * weight`, the n-BQ-NN paper's 16-bit multiplier
 //! baseline, with exactly the ports of [`super::ShiftPe`] so that arrays differ only in the PE.
 //!
-//! The weight register (`code_in`/`code_out`, W = 16 bits) holds a two's complement integer weight instead of an
+//! The weight register holds a 16-bit two's complement weight (the whole `weight_in` bus) instead of an
 //! exponent code; `off_pos`/`off_neg` are accepted and unused. Latencies as the shift PE: `psum_out` 1 enabled
-//! edge, `act_out` 2. Bit growth: the A-bit activation is sign-extended explicitly to 16 bits, multiplied as
-//! `signed(16) x signed(16) -> signed(32)` (a DSP multiplier, or LUTs where there is none), and the 32-bit
-//! product is sign-extended explicitly (constant mask) to ACC >= 32 bits.
+//! edge, `act_out` 2. Bit growth: the A-bit pixel is sign-extended explicitly to 16 bits, multiplied as
+//! `signed(16) x signed(16) -> signed(32)` (a DSP multiplier, or LUTs where there is none), the product
+//! sign-extended explicitly to the tier, and each partial sum reduced to ACC bits and sign-extended, as in the
+//! shift PE.
 
 use rust_hdl::prelude::*;
 
 use super::SHIFT_BITS;
+use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 
-/// The multiplier PE; `A` activation bits, `W` weight bits (must be 16), `ACC` accumulator bits.
+/// The multiplier PE over an accumulator tier of `ACC >= 32` bits.
 #[derive(LogicBlock)]
-pub struct MulPe<const A: usize, const W: usize, const ACC: usize> {
+pub struct MulPe<const ACC: usize> {
     pub clock: Signal<In, Clock>,
     pub enable: Signal<In, Bit>,
     pub load: Signal<In, Bit>,
-    pub code_in: Signal<In, Bits<W>>,
-    pub code_out: Signal<Out, Bits<W>>,
+    pub weight_in: Signal<In, Bits<BUS_BITS>>,
+    pub weight_out: Signal<Out, Bits<BUS_BITS>>,
     pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
     pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
-    pub act_in: Signal<In, Bits<A>>,
+    pub act_in: Signal<In, Bits<BUS_BITS>>,
     pub psum_in: Signal<In, Bits<ACC>>,
-    pub act_out: Signal<Out, Bits<A>>,
+    pub act_out: Signal<Out, Bits<BUS_BITS>>,
     pub psum_out: Signal<Out, Bits<ACC>>,
-    weight: DFF<Bits<16>>,
-    act_q1: DFF<Bits<A>>,
-    act_q2: DFF<Bits<A>>,
+    weight: DFF<Bits<BUS_BITS>>,
+    act_q1: DFF<Bits<BUS_BITS>>,
+    act_q2: DFF<Bits<BUS_BITS>>,
     psum_q: DFF<Bits<ACC>>,
-    act_sign_ext: Constant<Bits<16>>,
-    act_neg_min: Constant<Bits<A>>,
-    prod_sign_ext: Constant<Bits<ACC>>,
-    prod_neg_min: Constant<Bits<32>>,
-    act16: Signal<Local, Bits<16>>,
+    act_mask: Constant<Bits<BUS_BITS>>,
+    act_sign: Constant<Bits<BUS_BITS>>,
+    act_ext: Constant<Bits<BUS_BITS>>,
+    prod_sign: Constant<Bits<32>>,
+    prod_ext: Constant<Bits<ACC>>,
+    acc_mask: Constant<Bits<ACC>>,
+    acc_sign: Constant<Bits<ACC>>,
+    acc_ext: Constant<Bits<ACC>>,
+    a16: Signal<Local, Bits<BUS_BITS>>,
     a_s: Signal<Local, Signed<16>>,
     w_s: Signal<Local, Signed<16>>,
     prod_s: Signal<Local, Signed<32>>,
     prod_u: Signal<Local, Bits<32>>,
     product: Signal<Local, Bits<ACC>>,
+    raw: Signal<Local, Bits<ACC>>,
+    sum: Signal<Local, Bits<ACC>>,
 }
 
-impl<const A: usize, const W: usize, const ACC: usize> MulPe<A, W, ACC> {
-    pub fn new() -> Self {
-        assert!((2..=16).contains(&A), "activation bits {A} outside 2..=16");
-        assert!(W == 16, "the multiplier PE takes 16-bit weights, not {W}");
-        assert!((32..=512).contains(&ACC), "accumulator bits {ACC} must hold the 32-bit product");
+impl<const ACC: usize> MulPe<ACC> {
+    /// Panics on widths the design config rejects first.
+    pub fn new(w: Widths) -> Self {
+        assert!((2..=16).contains(&w.act), "activation bits {} outside 2..=16", w.act);
+        assert!(w.code == 16, "the multiplier PE takes 16-bit weights, not {}", w.code);
+        assert!((32..=ACC).contains(&w.acc), "accumulator bits {} outside 32..={ACC}", w.acc);
         Self {
             clock: Default::default(),
             enable: Default::default(),
             load: Default::default(),
-            code_in: Default::default(),
-            code_out: Default::default(),
+            weight_in: Default::default(),
+            weight_out: Default::default(),
             off_pos: Default::default(),
             off_neg: Default::default(),
             act_in: Default::default(),
@@ -62,51 +71,56 @@ impl<const A: usize, const W: usize, const ACC: usize> MulPe<A, W, ACC> {
             act_q1: Default::default(),
             act_q2: Default::default(),
             psum_q: Default::default(),
-            act_sign_ext: Constant::new((Bits::<16>::mask() >> A as u64) << A as u64),
-            act_neg_min: Constant::new(Bits::<A>::from(1u64 << (A - 1))),
-            prod_sign_ext: Constant::new((Bits::<ACC>::mask() >> 32u64) << 32u64),
-            prod_neg_min: Constant::new(Bits::<32>::from(1u64 << 31)),
-            act16: Default::default(),
+            act_mask: Constant::new(low_mask(w.act)),
+            act_sign: Constant::new(bit(w.act - 1)),
+            act_ext: Constant::new(high_mask(w.act)),
+            prod_sign: Constant::new(bit(31)),
+            prod_ext: Constant::new(high_mask(32)),
+            acc_mask: Constant::new(low_mask(w.acc)),
+            acc_sign: Constant::new(bit(w.acc - 1)),
+            acc_ext: Constant::new(high_mask(w.acc)),
+            a16: Default::default(),
             a_s: Default::default(),
             w_s: Default::default(),
             prod_s: Default::default(),
             prod_u: Default::default(),
             product: Default::default(),
+            raw: Default::default(),
+            sum: Default::default(),
         }
     }
 }
 
-impl<const A: usize, const W: usize, const ACC: usize> Default for MulPe<A, W, ACC> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const A: usize, const W: usize, const ACC: usize> Logic for MulPe<A, W, ACC> {
+impl<const ACC: usize> Logic for MulPe<ACC> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, weight, act_q1, act_q2, psum_q);
         if self.load.val() {
-            self.weight.d.next = bit_cast::<16, W>(self.code_in.val());
+            self.weight.d.next = self.weight_in.val();
         }
-        self.code_out.next = bit_cast::<W, 16>(self.weight.q.val());
-        // Explicit sign extension of the activation to 16 bits.
-        self.act16.next = bit_cast::<16, A>(self.act_in.val());
-        if self.act_in.val() >= self.act_neg_min.val() {
-            self.act16.next = bit_cast::<16, A>(self.act_in.val()) | self.act_sign_ext.val();
+        self.weight_out.next = self.weight.q.val();
+        // Explicit sign extension of the A-bit pixel to 16 bits.
+        self.a16.next = self.act_in.val() & self.act_mask.val();
+        if (self.act_in.val() & self.act_sign.val()) != 0 {
+            self.a16.next = (self.act_in.val() & self.act_mask.val()) | self.act_ext.val();
         }
-        self.a_s.next = signed_cast(self.act16.val());
+        self.a_s.next = signed_cast(self.a16.val());
         self.w_s.next = signed_cast(self.weight.q.val());
         self.prod_s.next = self.a_s.val() * self.w_s.val();
         self.prod_u.next = unsigned_cast(self.prod_s.val());
-        // Explicit sign extension of the 32-bit product to ACC bits.
+        // Explicit sign extension of the 32-bit product to the tier.
         self.product.next = bit_cast::<ACC, 32>(self.prod_u.val());
-        if self.prod_u.val() >= self.prod_neg_min.val() {
-            self.product.next = bit_cast::<ACC, 32>(self.prod_u.val()) | self.prod_sign_ext.val();
+        if (self.prod_u.val() & self.prod_sign.val()) != 0 {
+            self.product.next = bit_cast::<ACC, 32>(self.prod_u.val()) | self.prod_ext.val();
+        }
+        self.raw.next = self.psum_in.val() + self.product.val();
+        self.sum.next = self.raw.val() & self.acc_mask.val();
+        if (self.raw.val() & self.acc_sign.val()) != 0 {
+            self.sum.next = (self.raw.val() & self.acc_mask.val()) | self.acc_ext.val();
         }
         if self.enable.val() {
-            self.psum_q.d.next = self.psum_in.val() + self.product.val();
-            self.act_q1.d.next = self.act_in.val();
+            self.psum_q.d.next = self.sum.val();
+            self.act_q1.d.next = self.a16.val();
             self.act_q2.d.next = self.act_q1.q.val();
         }
         self.act_out.next = self.act_q2.q.val();

@@ -1,52 +1,63 @@
 //! SVPE processing element: `psum_out <= psum_in ± (act_in << shift)`, the n-BQ-NN paper's shift PE.
 //!
-//! Ports (all synchronous to `clock`):
-//! * `load`, `code_in` (N bits), `code_out`: when `load` is high at a rising edge, the weight-code register takes
-//!   `code_in`; `code_out` shows the register, so PEs chain into one shift register for loading weights.
-//! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the current layer (0 for symmetric methods).
+//! Ports (all synchronous to `clock`; widths in [`crate::widths`]):
+//! * `load`, `weight_in` (16 bits, the n-bit code in the low bits), `weight_out`: when `load` is high at a rising
+//!   edge the code register takes `weight_in`; `weight_out` shows the register, so PEs chain into one shift
+//!   register for loading weights.
+//! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric methods).
 //! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
-//! * `act_in` (A bits, two's complement), `psum_in` (ACC bits): the pixel and the partial sum entering the PE.
-//! * `psum_out`: `psum_in + term(code) * act_in`, registered: latency 1 enabled edge.
-//! * `act_out`: `act_in` through two registers: latency 2 enabled edges. Pixels thus move along a chain of PEs
-//!   at half the speed of the partial sums: the systolic FIR arrangement in which chained PEs compute a
-//!   convolution with weights held in place.
+//! * `act_in` (16 bits; the low A bits are the two's complement pixel, the rest is ignored), `psum_in` (ACC tier).
+//! * `psum_out`: `psum_in + term(code) * act_in`, reduced to ACC bits and sign-extended to the tier; registered,
+//!   latency 1 enabled edge.
+//! * `act_out`: the pixel sign-extended to 16 bits, through two registers: latency 2 enabled edges. Pixels move
+//!   along a chain of PEs at half the speed of the partial sums: the systolic FIR arrangement in which chained PEs
+//!   compute a convolution with their weights held in place.
 //!
-//! The code is decoded as in `nbq_quant::code`: sign bit (MSB) and magnitude `m`; `m = 0` is zero (and the
-//! "negative zero" code is treated as zero); otherwise shift = `m - 1 + offset`. For N = 1 the code is the sign
-//! and shift = offset. Bit growth: the activation is sign-extended to ACC bits *explicitly* (the sign bit is
-//! replicated by OR-ing a constant mask), then shifted and added or subtracted at ACC bits; ACC comes from the
-//! width analysis, so nothing overflows.
+//! Code decoding as in `nbq_quant::code`: sign bit n-1, magnitude `m` below it; `m = 0` is zero (the unused
+//! "negative zero" code too); otherwise shift = `m - 1 + offset`. For n = 1 the code is the sign and
+//! shift = offset. Bit growth: the A-bit pixel is sign-extended *explicitly* (masks OR-ed in, never a cast),
+//! shifted and added or subtracted at the tier width; the analysis-derived ACC keeps it from overflowing.
 
 use rust_hdl::prelude::*;
+
+use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 
 /// Width of the shift amount and offsets (shifts up to 255).
 pub const SHIFT_BITS: usize = 8;
 
-/// The shift PE; `A` activation bits, `N` code bits, `ACC` accumulator bits.
+/// The shift PE over an accumulator tier of `ACC` bits.
 #[derive(LogicBlock)]
-pub struct ShiftPe<const A: usize, const N: usize, const ACC: usize> {
+pub struct ShiftPe<const ACC: usize> {
     pub clock: Signal<In, Clock>,
     pub enable: Signal<In, Bit>,
     pub load: Signal<In, Bit>,
-    pub code_in: Signal<In, Bits<N>>,
-    pub code_out: Signal<Out, Bits<N>>,
+    pub weight_in: Signal<In, Bits<BUS_BITS>>,
+    pub weight_out: Signal<Out, Bits<BUS_BITS>>,
     pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
     pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
-    pub act_in: Signal<In, Bits<A>>,
+    pub act_in: Signal<In, Bits<BUS_BITS>>,
     pub psum_in: Signal<In, Bits<ACC>>,
-    pub act_out: Signal<Out, Bits<A>>,
+    pub act_out: Signal<Out, Bits<BUS_BITS>>,
     pub psum_out: Signal<Out, Bits<ACC>>,
-    code: DFF<Bits<N>>,
-    act_q1: DFF<Bits<A>>,
-    act_q2: DFF<Bits<A>>,
+    code: DFF<Bits<BUS_BITS>>,
+    act_q1: DFF<Bits<BUS_BITS>>,
+    act_q2: DFF<Bits<BUS_BITS>>,
     psum_q: DFF<Bits<ACC>>,
     // Build-time constants (see `new`).
-    sign_ext: Constant<Bits<ACC>>,
-    act_neg_min: Constant<Bits<A>>,
-    code_neg_min: Constant<Bits<N>>,
-    mag_mask: Constant<Bits<N>>,
+    act_mask: Constant<Bits<BUS_BITS>>,
+    act_sign: Constant<Bits<BUS_BITS>>,
+    act_ext: Constant<Bits<BUS_BITS>>,
+    bus_sign: Constant<Bits<BUS_BITS>>,
+    tier_ext: Constant<Bits<ACC>>,
+    code_mask: Constant<Bits<BUS_BITS>>,
+    code_sign: Constant<Bits<BUS_BITS>>,
+    mag_mask: Constant<Bits<BUS_BITS>>,
     sign_only: Constant<Bit>,
+    acc_mask: Constant<Bits<ACC>>,
+    acc_sign: Constant<Bits<ACC>>,
+    acc_ext: Constant<Bits<ACC>>,
     // Combinational temporaries.
+    a16: Signal<Local, Bits<BUS_BITS>>,
     ext: Signal<Local, Bits<ACC>>,
     negative: Signal<Local, Bit>,
     mag: Signal<Local, Bits<SHIFT_BITS>>,
@@ -54,21 +65,23 @@ pub struct ShiftPe<const A: usize, const N: usize, const ACC: usize> {
     shift: Signal<Local, Bits<SHIFT_BITS>>,
     is_zero: Signal<Local, Bit>,
     product: Signal<Local, Bits<ACC>>,
+    raw: Signal<Local, Bits<ACC>>,
+    sum: Signal<Local, Bits<ACC>>,
 }
 
-impl<const A: usize, const N: usize, const ACC: usize> ShiftPe<A, N, ACC> {
-    /// Panics on impossible widths; callers pass widths validated by the design config.
-    pub fn new() -> Self {
-        assert!((2..=16).contains(&A), "activation bits {A} outside 2..=16");
-        assert!((1..=8).contains(&N), "code bits {N} outside 1..=8");
-        assert!(ACC > A && ACC <= 512, "accumulator bits {ACC} must exceed the activation's {A}");
-        let ones_above_a = (Bits::<ACC>::mask() >> A as u64) << A as u64;
+impl<const ACC: usize> ShiftPe<ACC> {
+    /// Panics on widths the design config rejects first.
+    pub fn new(w: Widths) -> Self {
+        assert!((2..=16).contains(&w.act), "activation bits {} outside 2..=16", w.act);
+        assert!((1..=8).contains(&w.code), "code bits {} outside 1..=8", w.code);
+        assert!(w.acc > w.act && w.acc <= ACC, "accumulator bits {} outside {}..={ACC}", w.acc, w.act + 1);
+        assert!(ACC >= 17, "accumulator tier {ACC} must exceed the 16-bit bus");
         Self {
             clock: Default::default(),
             enable: Default::default(),
             load: Default::default(),
-            code_in: Default::default(),
-            code_out: Default::default(),
+            weight_in: Default::default(),
+            weight_out: Default::default(),
             off_pos: Default::default(),
             off_neg: Default::default(),
             act_in: Default::default(),
@@ -79,11 +92,19 @@ impl<const A: usize, const N: usize, const ACC: usize> ShiftPe<A, N, ACC> {
             act_q1: Default::default(),
             act_q2: Default::default(),
             psum_q: Default::default(),
-            sign_ext: Constant::new(ones_above_a),
-            act_neg_min: Constant::new(Bits::<A>::from(1u64 << (A - 1))),
-            code_neg_min: Constant::new(Bits::<N>::from(1u64 << (N - 1))),
-            mag_mask: Constant::new(Bits::<N>::from((1u64 << (N - 1)) - 1)),
-            sign_only: Constant::new(N == 1),
+            act_mask: Constant::new(low_mask(w.act)),
+            act_sign: Constant::new(bit(w.act - 1)),
+            act_ext: Constant::new(high_mask(w.act)),
+            bus_sign: Constant::new(bit(BUS_BITS - 1)),
+            tier_ext: Constant::new(high_mask(BUS_BITS)),
+            code_mask: Constant::new(low_mask(w.code)),
+            code_sign: Constant::new(bit(w.code - 1)),
+            mag_mask: Constant::new(low_mask(w.code - 1)),
+            sign_only: Constant::new(w.code == 1),
+            acc_mask: Constant::new(low_mask(w.acc)),
+            acc_sign: Constant::new(bit(w.acc - 1)),
+            acc_ext: Constant::new(high_mask(w.acc)),
+            a16: Default::default(),
             ext: Default::default(),
             negative: Default::default(),
             mag: Default::default(),
@@ -91,32 +112,32 @@ impl<const A: usize, const N: usize, const ACC: usize> ShiftPe<A, N, ACC> {
             shift: Default::default(),
             is_zero: Default::default(),
             product: Default::default(),
+            raw: Default::default(),
+            sum: Default::default(),
         }
     }
 }
 
-impl<const A: usize, const N: usize, const ACC: usize> Default for ShiftPe<A, N, ACC> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const A: usize, const N: usize, const ACC: usize> Logic for ShiftPe<A, N, ACC> {
+impl<const ACC: usize> Logic for ShiftPe<ACC> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, code, act_q1, act_q2, psum_q);
         if self.load.val() {
-            self.code.d.next = self.code_in.val();
+            self.code.d.next = self.weight_in.val() & self.code_mask.val();
         }
-        self.code_out.next = self.code.q.val();
-        // Explicit sign extension: zero-extend, then set every bit above A-1 when the sign bit is set.
-        self.ext.next = bit_cast::<ACC, A>(self.act_in.val());
-        if self.act_in.val() >= self.act_neg_min.val() {
-            self.ext.next = bit_cast::<ACC, A>(self.act_in.val()) | self.sign_ext.val();
+        self.weight_out.next = self.code.q.val();
+        // Explicit sign extension: A bits to the bus, then the bus to the accumulator tier.
+        self.a16.next = self.act_in.val() & self.act_mask.val();
+        if (self.act_in.val() & self.act_sign.val()) != 0 {
+            self.a16.next = (self.act_in.val() & self.act_mask.val()) | self.act_ext.val();
+        }
+        self.ext.next = bit_cast::<ACC, BUS_BITS>(self.a16.val());
+        if (self.a16.val() & self.bus_sign.val()) != 0 {
+            self.ext.next = bit_cast::<ACC, BUS_BITS>(self.a16.val()) | self.tier_ext.val();
         }
         // Decode the code: sign, magnitude, shift.
-        self.negative.next = self.code.q.val() >= self.code_neg_min.val();
-        self.mag.next = bit_cast::<SHIFT_BITS, N>(self.code.q.val() & self.mag_mask.val());
+        self.negative.next = (self.code.q.val() & self.code_sign.val()) != 0;
+        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.code.q.val() & self.mag_mask.val());
         self.offset.next = self.off_pos.val();
         if self.negative.val() {
             self.offset.next = self.off_neg.val();
@@ -128,16 +149,21 @@ impl<const A: usize, const N: usize, const ACC: usize> Logic for ShiftPe<A, N, A
             self.shift.next = self.mag.val() - 1 + self.offset.val();
         }
         self.product.next = self.ext.val() << self.shift.val();
-        // Add or subtract into the passing partial sum.
+        // Add or subtract into the passing partial sum, then reduce to ACC bits and sign-extend to the tier.
+        self.raw.next = self.psum_in.val() + self.product.val();
+        if self.negative.val() {
+            self.raw.next = self.psum_in.val() - self.product.val();
+        }
+        if self.is_zero.val() {
+            self.raw.next = self.psum_in.val();
+        }
+        self.sum.next = self.raw.val() & self.acc_mask.val();
+        if (self.raw.val() & self.acc_sign.val()) != 0 {
+            self.sum.next = (self.raw.val() & self.acc_mask.val()) | self.acc_ext.val();
+        }
         if self.enable.val() {
-            self.psum_q.d.next = self.psum_in.val() + self.product.val();
-            if self.negative.val() {
-                self.psum_q.d.next = self.psum_in.val() - self.product.val();
-            }
-            if self.is_zero.val() {
-                self.psum_q.d.next = self.psum_in.val();
-            }
-            self.act_q1.d.next = self.act_in.val();
+            self.psum_q.d.next = self.sum.val();
+            self.act_q1.d.next = self.a16.val();
             self.act_q2.d.next = self.act_q1.q.val();
         }
         self.act_out.next = self.act_q2.q.val();

@@ -1,0 +1,61 @@
+//! Significant widths of a design, and the build-time masks that apply them.
+//!
+//! nbq's blocks have fixed port widths (16-bit pixels and weight bus, an accumulator *tier* of 32 to 512 bits
+//! chosen at compile time) and take the significant widths (A-bit activations, n-bit codes, ACC-bit accumulator)
+//! at build time, applying them with constant masks: inputs are masked to their significant bits and
+//! sign-extended, and every partial sum is reduced to ACC bits and sign-extended to the tier. The bits above the
+//! significant widths are therefore constants or copies of a sign bit, which synthesis removes (constant and
+//! duplicate flip-flops, unused adder bits), while one compiled block serves every width. Only the kernel size,
+//! the image width and the array shape change the structure, and those are runtime too.
+
+use rust_hdl::prelude::*;
+
+/// Width of the pixel and weight buses.
+pub const BUS_BITS: usize = 16;
+
+/// The significant widths of a design (validated by the design config before any block is built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Widths {
+    /// Activation bits A, 2..=16.
+    pub act: usize,
+    /// Weight code bits n, 1..=8 (shift PE) or 16 (multiplier PE).
+    pub code: usize,
+    /// Accumulator bits ACC, at most the tier.
+    pub acc: usize,
+}
+
+/// Bits `0..n` set.
+pub fn low_mask<const W: usize>(n: usize) -> Bits<W> {
+    assert!(n <= W, "mask of {n} bits in a {W}-bit word");
+    if n == W {
+        Bits::<W>::mask()
+    } else {
+        (Bits::<W>::mask() >> (W - n) as u64) & Bits::<W>::mask()
+    }
+}
+
+/// Only bit `i` set.
+pub fn bit<const W: usize>(i: usize) -> Bits<W> {
+    assert!(i < W, "bit {i} of a {W}-bit word");
+    Bits::<W>::from(1u64) << i as u64
+}
+
+/// Bits `i..W` set (the sign-extension mask above bit `i - 1`).
+pub fn high_mask<const W: usize>(i: usize) -> Bits<W> {
+    !low_mask::<W>(i) & Bits::<W>::mask()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(low_mask::<8>(3), Bits::<8>::from(0b111u64));
+        assert_eq!(low_mask::<8>(8), Bits::<8>::from(0xffu64));
+        assert_eq!(high_mask::<8>(3), Bits::<8>::from(0b1111_1000u64));
+        assert_eq!(high_mask::<8>(8), Bits::<8>::from(0u64));
+        assert_eq!(bit::<70>(69), Bits::<70>::from(1u64) << 69u64);
+        assert_eq!(high_mask::<70>(68).get_bits::<2>(68), Bits::<2>::from(3u64));
+    }
+}
