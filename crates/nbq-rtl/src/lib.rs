@@ -1,9 +1,13 @@
-//! nbq-rtl: rust-hdl descriptions of the SVPE (shift) and VPE (multiplier) convolution hardware, and checked
-//! Verilog emission.
-
+//! nbq-rtl: rust-hdl descriptions of the SVPE (shift) and VPE (multiplier) convolution hardware, design files,
+//! and checked Verilog emission.
 #![allow(missing_debug_implementations)] // rust-hdl blocks hold simulator state that has no Debug
 
+pub mod config;
 pub mod conv;
 pub mod emit;
+pub mod generate;
 pub mod pe;
 pub mod widths;
+
+pub use config::{DesignConfig, PeKind};
+pub use generate::{generate, Generated, Params};

@@ -3,7 +3,7 @@
 //! verification.
 
 pub mod check;
-pub mod conv;
+pub mod engine;
 pub mod error;
 pub mod harness;
 pub mod icarus;

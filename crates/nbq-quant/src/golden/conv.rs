@@ -216,9 +216,6 @@ fn accumulate_row<T: Accumulator>(orow: &mut [T], xrow: &[T], stride: usize, neg
 /// directly as possible (one sum per output, bounds checked per tap).
 pub fn conv2d_mul<T: Accumulator>(x: &Activations, w: &ConvWeights, p: ConvParams) -> Result<ConvOutput<T>> {
     check_accumulator::<T>(x, w)?;
-    let (oh, ow) = out_dims(x, w, p)?;
-    let [n, c, h, wd] = x.shape;
-    let k = w.k;
     let weight = |t: Term| match t {
         Term::Zero => T::zero(),
         Term::Shift { negative, shift } => {
@@ -230,9 +227,54 @@ pub fn conv2d_mul<T: Accumulator>(x: &Activations, w: &ConvWeights, p: ConvParam
             }
         }
     };
-    let mut out = Vec::with_capacity(n * w.m * oh * ow);
+    let values: Vec<T> = w.terms.iter().map(|&t| weight(t)).collect();
+    direct(x, (w.m, w.c, w.k), &values, p)
+}
+
+/// Convolution with plain integer weights (MCKK, e.g. a 16-bit multiplier baseline's), by multiplication.
+/// Weights must lie in `[-2^15, 2^15 - 1]`; `T` must hold the width analysis's bound for 16-bit weights.
+pub fn conv2d_int<T: Accumulator>(
+    x: &Activations,
+    dims: (usize, usize, usize),
+    weights: &[i32],
+    p: ConvParams,
+) -> Result<ConvOutput<T>> {
+    let (m, c, k) = dims;
+    if m == 0 || c == 0 || k == 0 || weights.len() != m * c * k * k {
+        return Err(QuantError::Invalid(format!(
+            "conv weights [{m}, {c}, {k}, {k}] need {} > 0 values, got {}",
+            m * c * k * k,
+            weights.len()
+        )));
+    }
+    if let Some((i, v)) = weights.iter().enumerate().find(|(_, v)| !(-32768..=32767).contains(*v)) {
+        return Err(QuantError::Invalid(format!("weight {v} at flat index {i} is outside the 16-bit range")));
+    }
+    let b = width::bound(x.bits.into(), Some(15), Some(15), (c * k * k) as u64)?;
+    if b.width > T::BITS {
+        return Err(QuantError::Overflow(format!(
+            "these weights need a {}-bit accumulator, the chosen type has {} bits",
+            b.width,
+            T::BITS
+        )));
+    }
+    let values: Vec<T> = weights.iter().map(|&v| T::from_i32(v)).collect();
+    direct(x, dims, &values, p)
+}
+
+/// One sum per output, bounds checked per tap.
+fn direct<T: Accumulator>(
+    x: &Activations,
+    (m, c, k): (usize, usize, usize),
+    values: &[T],
+    p: ConvParams,
+) -> Result<ConvOutput<T>> {
+    let probe = ConvWeights { m, c, k, terms: Vec::new() };
+    let (oh, ow) = out_dims(x, &probe, p)?;
+    let [n, _, h, wd] = x.shape;
+    let mut out = Vec::with_capacity(n * m * oh * ow);
     for b in 0..n {
-        for m in 0..w.m {
+        for mo in 0..m {
             for oy in 0..oh {
                 for ox in 0..ow {
                     let mut acc = T::zero();
@@ -245,7 +287,7 @@ pub fn conv2d_mul<T: Accumulator>(x: &Activations, w: &ConvWeights, p: ConvParam
                                     continue;
                                 }
                                 let xv = T::from_i32(x.data[((b * c + ci) * h + iy as usize) * wd + ix as usize]);
-                                acc = acc + xv * weight(w.terms[((m * c + ci) * k + ky) * k + kx]);
+                                acc = acc + xv * values[((mo * c + ci) * k + ky) * k + kx];
                             }
                         }
                     }
@@ -254,5 +296,5 @@ pub fn conv2d_mul<T: Accumulator>(x: &Activations, w: &ConvWeights, p: ConvParam
             }
         }
     }
-    Ok(ConvOutput { shape: [n, w.m, oh, ow], data: out })
+    Ok(ConvOutput { shape: [n, m, oh, ow], data: out })
 }

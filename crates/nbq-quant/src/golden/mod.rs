@@ -6,5 +6,5 @@ pub mod conv;
 pub mod width;
 
 pub use acc::{AccKind, Accumulator, Wide};
-pub use conv::{conv2d_mul, conv2d_shift, Activations, ConvOutput, ConvParams, ConvWeights};
+pub use conv::{conv2d_int, conv2d_mul, conv2d_shift, Activations, ConvOutput, ConvParams, ConvWeights};
 pub use width::{accumulator_width, bound, AccBound};

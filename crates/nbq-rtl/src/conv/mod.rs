@@ -1,14 +1,19 @@
-//! The k×k convolver: line buffers, systolic rows, the row adder chain; one definition, two PE kinds.
+//! The k×k convolver (line buffers, systolic rows, row adder chain) and the cluster/engine around it; one
+//! definition each, instantiated for both PE kinds.
 
 #[macro_use]
 pub mod array;
+#[macro_use]
+pub mod engine;
 pub mod line_buffer;
 
 use rust_hdl::prelude::*;
 
 use crate::pe::{MulPe, ShiftPe, SHIFT_BITS};
-use crate::widths::{Widths, BUS_BITS};
+use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 pub use line_buffer::LineBuffer;
 
 define_conv_array!(ShiftRow, ShiftConv, ShiftPe, "shift (SVPE)");
 define_conv_array!(MulRow, MulConv, MulPe, "multiplier (VPE)");
+define_engine!(ShiftEngine, ShiftConv, "shift (SVPE)");
+define_engine!(MulEngine, MulConv, "multiplier (VPE)");

@@ -1,0 +1,274 @@
+//! Design files: a TOML design is parsed into [`RawDesign`] (unknown keys refused) and validated once, with
+//! every cross-field rule, into a [`DesignConfig`]. Everything downstream (RTL, test vectors, `params.json`)
+//! takes the validated config.
+//!
+//! ```toml
+//! name = "svpe_k3"        # output folder and module-file name: letters, digits, '_' and '-'
+//! pe = "shift"            # "shift" (SVPE) or "mul" (VPE, 16-bit weights)
+//! k = 3                   # kernel size, 1..=7
+//! image_width = 32        # pixels per image line, k..=4096 (and >= 2)
+//! act_bits = 16           # A, 2..=16
+//! code_bits = 3           # n, 1..=8 (shift PE only)
+//! offsets = [0, 0]        # largest GSNQ offsets (positive, negative) the layer may use (shift PE only)
+//! pn = 1                  # convolvers per cluster: input channels in parallel
+//! pm = 1                  # clusters: output channels in parallel
+//! # acc_bits = 24         # optional; default: the width analysis; if given, checked against it
+//! ```
+
+use std::path::Path;
+
+use nbq_quant::golden::width;
+use nbq_quant::{CodeFormat, ScaleGroup};
+use serde::Deserialize;
+
+use crate::widths::Widths;
+
+/// A rejected design file: what, the value given, what is allowed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read design file '{path}': {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("design file '{path}' is not valid: {why}")]
+    Syntax { path: String, why: String },
+    #[error("design file '{path}': {key} = {value} is not allowed: {allowed}")]
+    Value { path: String, key: &'static str, value: String, allowed: String },
+}
+
+/// The processing element an array is built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeKind {
+    /// SVPE: exponent codes, shifts and adds.
+    Shift,
+    /// VPE: 16-bit weights, 16×16 multipliers.
+    Mul,
+}
+
+/// The design file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDesign {
+    pub name: String,
+    pub pe: String,
+    pub k: i64,
+    pub image_width: i64,
+    pub act_bits: i64,
+    pub code_bits: Option<i64>,
+    pub offsets: Option<[i64; 2]>,
+    pub pn: Option<i64>,
+    pub pm: Option<i64>,
+    pub acc_bits: Option<i64>,
+}
+
+/// Accumulator tiers compiled into nbq (port width of partial sums); the smallest that holds ACC is used.
+pub const ACC_TIERS: [usize; 5] = [32, 64, 128, 256, 512];
+/// Line-buffer address widths compiled into nbq; the smallest whose depth holds a line is used.
+pub const LINE_ADDR_BITS: [usize; 5] = [4, 6, 8, 10, 12];
+
+/// A validated design: every field is within range and consistent with the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesignConfig {
+    pub name: String,
+    pub pe: PeKind,
+    pub k: usize,
+    pub image_width: usize,
+    pub widths: Widths,
+    pub offsets: (u8, u8),
+    pub pn: usize,
+    pub pm: usize,
+    /// The width analysis's accumulator width for this design.
+    pub acc_required: usize,
+    /// Compiled accumulator tier (port width of sums).
+    pub acc_tier: usize,
+    /// Line-buffer address width (depth `2^line_addr_bits`).
+    pub line_addr_bits: usize,
+}
+
+impl DesignConfig {
+    /// Reads and validates a design file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `path` names the source in errors.
+    pub fn from_toml(text: &str, path: &str) -> Result<Self, ConfigError> {
+        let raw: RawDesign = toml::from_str(text)
+            .map_err(|e| ConfigError::Syntax { path: path.to_string(), why: e.message().to_string() })?;
+        Self::validate(raw, path)
+    }
+
+    /// Applies every rule to a parsed design.
+    pub fn validate(raw: RawDesign, path: &str) -> Result<Self, ConfigError> {
+        let bad = |key: &'static str, value: String, allowed: String| ConfigError::Value {
+            path: path.to_string(),
+            key,
+            value,
+            allowed,
+        };
+        let range = |key: &'static str, v: i64, lo: i64, hi: i64| -> Result<usize, ConfigError> {
+            if (lo..=hi).contains(&v) {
+                Ok(v as usize)
+            } else {
+                Err(bad(key, v.to_string(), format!("must be in {lo}..={hi}")))
+            }
+        };
+        if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(bad("name", format!("{:?}", raw.name), "letters, digits, '_' and '-' only, not empty".into()));
+        }
+        let pe = match raw.pe.as_str() {
+            "shift" => PeKind::Shift,
+            "mul" => PeKind::Mul,
+            other => return Err(bad("pe", format!("{other:?}"), "\"shift\" (SVPE) or \"mul\" (VPE)".into())),
+        };
+        let k = range("k", raw.k, 1, 7)?;
+        let image_width = range("image_width", raw.image_width, 1, 4096)?;
+        if image_width < k.max(2) {
+            return Err(bad(
+                "image_width",
+                image_width.to_string(),
+                format!("must be at least k = {k} and at least 2"),
+            ));
+        }
+        let act = range("act_bits", raw.act_bits, 2, 16)?;
+        let pn = range("pn", raw.pn.unwrap_or(1), 1, 64)?;
+        let pm = range("pm", raw.pm.unwrap_or(1), 1, 256)?;
+        let (code, offsets, acc_required) = match pe {
+            PeKind::Shift => {
+                let Some(n) = raw.code_bits else {
+                    return Err(bad("code_bits", "(missing)".into(), "required for pe = \"shift\": 1..=8".into()));
+                };
+                let n = range("code_bits", n, 1, 8)?;
+                let format = CodeFormat::new(n as u32).map_err(|e| bad("code_bits", n.to_string(), e.to_string()))?;
+                let [op, on] = raw.offsets.unwrap_or([0, 0]);
+                let max_off = 255 - (i64::from(format.magnitudes()) - 1);
+                let op = range("offsets[0]", op, 0, max_off)? as u8;
+                let on = range("offsets[1]", on, 0, max_off)? as u8;
+                let group = ScaleGroup { scale_exp: 0, offset_pos: op, offset_neg: on };
+                let acc = width::accumulator_width(act as u32, format, group, k as u32, pn as u32)
+                    .map_err(|e| bad("act_bits", act.to_string(), e.to_string()))?;
+                (n, (op, on), acc as usize)
+            }
+            PeKind::Mul => {
+                if let Some(n) = raw.code_bits.filter(|&n| n != 16) {
+                    return Err(bad(
+                        "code_bits",
+                        n.to_string(),
+                        "the multiplier PE takes 16-bit weights; omit it or give 16".into(),
+                    ));
+                }
+                if raw.offsets.is_some_and(|o| o != [0, 0]) {
+                    return Err(bad(
+                        "offsets",
+                        format!("{:?}", raw.offsets),
+                        "GSNQ offsets apply to the shift PE only".into(),
+                    ));
+                }
+                // 16-bit weights: products of magnitude at most 2^(A-1) * 2^15.
+                let b = width::bound(act as u32, Some(15), Some(15), (k * k * pn) as u64)
+                    .map_err(|e| bad("act_bits", act.to_string(), e.to_string()))?;
+                (16, (0, 0), (b.width as usize).max(32))
+            }
+        };
+        let max_tier = ACC_TIERS[ACC_TIERS.len() - 1];
+        let acc = match raw.acc_bits {
+            None => acc_required,
+            Some(a) => {
+                let a = range("acc_bits", a, 1, max_tier as i64)?;
+                if a < acc_required {
+                    return Err(bad(
+                        "acc_bits",
+                        a.to_string(),
+                        format!(
+                            "narrower than the {acc_required} bits the width analysis requires for act_bits = {act}, \
+                             code_bits = {code}, offsets = {offsets:?}, k = {k}, pn = {pn}"
+                        ),
+                    ));
+                }
+                a
+            }
+        };
+        let acc_tier = ACC_TIERS.iter().copied().find(|&t| t >= acc).ok_or_else(|| {
+            bad("acc_bits", acc.to_string(), format!("the widest accumulator nbq builds is {max_tier} bits"))
+        })?;
+        let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(12);
+        Ok(DesignConfig {
+            name: raw.name,
+            pe,
+            k,
+            image_width,
+            widths: Widths { act, code, acc },
+            offsets,
+            pn,
+            pm,
+            acc_required,
+            acc_tier,
+            line_addr_bits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "name = \"t\"\npe = \"shift\"\nk = 3\nimage_width = 32\nact_bits = 16\ncode_bits = 3\n";
+
+    fn err(extra: &str) -> String {
+        DesignConfig::from_toml(&format!("{BASE}{extra}"), "d.toml").unwrap_err().to_string()
+    }
+
+    fn with(key: &str, value: &str) -> String {
+        let text: String = BASE
+            .lines()
+            .map(|l| if l.starts_with(&format!("{key} ")) { format!("{key} = {value}") } else { l.to_string() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        DesignConfig::from_toml(&text, "d.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn papers_array_validates_with_the_analysis_width() {
+        let c = DesignConfig::from_toml(BASE, "d.toml").unwrap();
+        assert_eq!((c.widths.acc, c.acc_required, c.acc_tier, c.line_addr_bits), (22, 22, 32, 6));
+    }
+
+    #[test]
+    fn bad_values_name_key_value_and_range() {
+        assert_eq!(with("k", "0"), "design file 'd.toml': k = 0 is not allowed: must be in 1..=7");
+        assert_eq!(with("act_bits", "17"), "design file 'd.toml': act_bits = 17 is not allowed: must be in 2..=16");
+        assert_eq!(
+            with("image_width", "2"),
+            "design file 'd.toml': image_width = 2 is not allowed: must be at least k = 3 and at least 2"
+        );
+        assert_eq!(
+            with("pe", "\"dsp\""),
+            "design file 'd.toml': pe = \"dsp\" is not allowed: \"shift\" (SVPE) or \"mul\" (VPE)"
+        );
+        assert_eq!(
+            err("acc_bits = 21\n"),
+            "design file 'd.toml': acc_bits = 21 is not allowed: narrower than the 22 bits the width analysis \
+             requires for act_bits = 16, code_bits = 3, offsets = (0, 0), k = 3, pn = 1"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let e = err("colour = 3\n");
+        assert!(e.starts_with("design file 'd.toml' is not valid: unknown field `colour`"), "{e}");
+    }
+
+    #[test]
+    fn explicit_wider_accumulator_is_kept() {
+        let c = DesignConfig::from_toml(&format!("{BASE}acc_bits = 40\n"), "d").unwrap();
+        assert_eq!((c.widths.acc, c.acc_required, c.acc_tier), (40, 22, 64));
+    }
+
+    #[test]
+    fn multiplier_design_needs_no_code_bits() {
+        let text = "name = \"v\"\npe = \"mul\"\nk = 3\nimage_width = 7\nact_bits = 16\npn = 4\n";
+        let c = DesignConfig::from_toml(text, "d").unwrap();
+        assert_eq!((c.widths.code, c.widths.acc, c.line_addr_bits), (16, 37, 4));
+    }
+}

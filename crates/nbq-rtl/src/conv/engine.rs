@@ -1,0 +1,121 @@
+//! Cluster and engine: the n-BQ-NN paper's (Pn, Pm) parallelism, defined once over a convolver type.
+//!
+//! # Clusters (Pn convolvers each)
+//! Convolver `j` of a cluster takes input channel `j`; all convolvers share `valid_in`, `clear` and the layer
+//! offsets, so their outputs are aligned. A cluster's Pn window sums are added by a chain of adders into a
+//! register, reduced to ACC bits and sign-extended to the tier: sums and `valid_out` follow the convolvers' by one
+//! cycle.
+//!
+//! # Engine (Pm clusters)
+//! Every cluster sees the same Pn pixels (`pixel_in$j`); cluster `i` computes output channel `i` (`sum_out$i`). Latency from the
+//! newest pixel of a window to its sums: K consumed pixels plus one cycle.
+//!
+//! # Loading weights
+//! One chain runs through every PE: engine `weight_in` → cluster 0 → … → cluster Pm-1 → `weight_out`; inside a
+//! cluster through convolver 0 … Pn-1; inside a convolver in kernel row-major order (see [`super::array`]). Keep
+//! `load` high for `K*K*Pn*Pm` cycles presenting the codes of cluster Pm-1, convolver Pn-1 first and of cluster 0,
+//! convolver 0 last, each kernel in row-major order.
+
+/// Defines an engine block `$engine` over the convolver type `$conv`.
+///
+/// The engine holds its `Pm * Pn` convolvers in one flat list (cluster `i`, convolver `j` at `i * Pn + j`):
+/// rust-hdl 0.46 rewrites only the first `[index]` of a signal path when it unrolls loops, so
+/// `clusters[i].pixel_in[j]` cannot be written; a flat list indexed `i * pn + j` can, with `pn` bound by a
+/// one-iteration loop so that the index expression names only loop variables.
+#[macro_export]
+macro_rules! define_engine {
+    ($engine:ident, $conv:ident, $doc:literal) => {
+        #[doc = concat!("Pm clusters of Pn ", $doc, " convolvers; see [`crate::conv::engine`].")]
+        #[derive(LogicBlock)]
+        pub struct $engine<const ACC: usize, const AW: usize> {
+            pub clock: Signal<In, Clock>,
+            pub valid_in: Signal<In, Bit>,
+            pub clear: Signal<In, Bit>,
+            pub pixel_in: Vec<Signal<In, Bits<BUS_BITS>>>,
+            pub load: Signal<In, Bit>,
+            pub weight_in: Signal<In, Bits<BUS_BITS>>,
+            pub weight_out: Signal<Out, Bits<BUS_BITS>>,
+            pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
+            pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
+            pub sum_out: Vec<Signal<Out, Bits<ACC>>>,
+            pub valid_out: Signal<Out, Bit>,
+            pub convs: Vec<$conv<ACC, AW>>,
+            sum_q: Vec<DFF<Bits<ACC>>>,
+            valid_q: DFF<Bit>,
+            acc_mask: Constant<Bits<ACC>>,
+            acc_sign: Constant<Bits<ACC>>,
+            acc_ext: Constant<Bits<ACC>>,
+            raw: Vec<Signal<Local, Bits<ACC>>>,
+        }
+
+        impl<const ACC: usize, const AW: usize> $engine<ACC, AW> {
+            /// `pm >= 1` clusters of `pn >= 1` convolvers of size k for lines of `width` pixels.
+            pub fn new(pm: usize, pn: usize, k: usize, width: usize, w: Widths) -> Self {
+                assert!(pm >= 1 && pn >= 1, "an engine needs at least one cluster of one convolver");
+                Self {
+                    clock: Default::default(),
+                    valid_in: Default::default(),
+                    clear: Default::default(),
+                    pixel_in: (0..pn).map(|_| Default::default()).collect(),
+                    load: Default::default(),
+                    weight_in: Default::default(),
+                    weight_out: Default::default(),
+                    off_pos: Default::default(),
+                    off_neg: Default::default(),
+                    sum_out: (0..pm).map(|_| Default::default()).collect(),
+                    valid_out: Default::default(),
+                    convs: (0..pm * pn).map(|_| $conv::new(k, width, w)).collect(),
+                    sum_q: (0..pm).map(|_| Default::default()).collect(),
+                    valid_q: Default::default(),
+                    acc_mask: Constant::new(low_mask(w.acc)),
+                    acc_sign: Constant::new(bit(w.acc - 1)),
+                    acc_ext: Constant::new(high_mask(w.acc)),
+                    raw: (0..pm).map(|_| Default::default()).collect(),
+                }
+            }
+        }
+
+        impl<const ACC: usize, const AW: usize> Logic for $engine<ACC, AW> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                dff_setup!(self, clock, valid_q);
+                for c in 0..self.convs.len() {
+                    self.convs[c].clock.next = self.clock.val();
+                    self.convs[c].valid_in.next = self.valid_in.val();
+                    self.convs[c].clear.next = self.clear.val();
+                    self.convs[c].load.next = self.load.val();
+                    self.convs[c].off_pos.next = self.off_pos.val();
+                    self.convs[c].off_neg.next = self.off_neg.val();
+                }
+                // One weight chain through every convolver, in list order.
+                self.convs[0].weight_in.next = self.weight_in.val();
+                for c in 1..self.convs.len() {
+                    self.convs[c].weight_in.next = self.convs[c - 1].weight_out.val();
+                }
+                for c in 0..self.convs.len() {
+                    self.weight_out.next = self.convs[c].weight_out.val();
+                }
+                // Cluster i: convolver j takes input channel j; the Pn window sums are added, reduced to ACC bits,
+                // sign-extended and registered.
+                #[allow(unused_parens)] // rust-hdl pastes the bound before `.into()`
+                for pn in self.pixel_in.len()..(self.pixel_in.len() + 1) {
+                    for i in 0..self.sum_q.len() {
+                        self.sum_q[i].clock.next = self.clock.val();
+                        self.raw[i].next = 0.into();
+                        for j in 0..self.pixel_in.len() {
+                            self.convs[i * pn + j].pixel_in.next = self.pixel_in[j].val();
+                            self.raw[i].next = self.raw[i].val() + self.convs[i * pn + j].sum_out.val();
+                        }
+                        self.sum_q[i].d.next = self.raw[i].val() & self.acc_mask.val();
+                        if (self.raw[i].val() & self.acc_sign.val()) != 0 {
+                            self.sum_q[i].d.next = (self.raw[i].val() & self.acc_mask.val()) | self.acc_ext.val();
+                        }
+                        self.sum_out[i].next = self.sum_q[i].q.val();
+                    }
+                }
+                self.valid_q.d.next = self.convs[0].valid_out.val();
+                self.valid_out.next = self.valid_q.q.val();
+            }
+        }
+    };
+}

@@ -1,0 +1,167 @@
+//! From a validated [`DesignConfig`] to the engine's Verilog and its `params.json` description.
+
+use serde::Serialize;
+
+use crate::config::{DesignConfig, PeKind};
+use crate::conv::{MulEngine, ShiftEngine};
+use crate::emit::{verilog, EmitError};
+
+/// One port of the generated `top` module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortInfo {
+    pub name: String,
+    pub direction: &'static str,
+    pub width: usize,
+    pub meaning: String,
+}
+
+/// Everything a user (or a test bench) needs to drive the generated engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Params {
+    pub name: String,
+    pub generator: String,
+    pub top_module: &'static str,
+    pub pe: PeKind,
+    pub k: usize,
+    pub image_width: usize,
+    pub act_bits: usize,
+    pub code_bits: usize,
+    pub offsets: (u8, u8),
+    pub pn: usize,
+    pub pm: usize,
+    pub acc_bits: usize,
+    pub acc_bits_required: usize,
+    pub acc_tier: usize,
+    pub line_buffer_depth: usize,
+    pub latency: String,
+    pub protocol: String,
+    pub weight_loading: String,
+    pub weight_load_cycles: usize,
+    pub ports: Vec<PortInfo>,
+}
+
+/// The generated design.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub verilog: String,
+    pub params: Params,
+}
+
+fn build<const ACC: usize, const AW: usize>(c: &DesignConfig) -> Result<String, EmitError> {
+    match c.pe {
+        PeKind::Shift => verilog(&mut ShiftEngine::<ACC, AW>::new(c.pm, c.pn, c.k, c.image_width, c.widths)),
+        PeKind::Mul => verilog(&mut MulEngine::<ACC, AW>::new(c.pm, c.pn, c.k, c.image_width, c.widths)),
+    }
+}
+
+/// Picks the compiled (tier, line address width) pair; `ACC_TIERS` x `LINE_ADDR_BITS` in `config`.
+macro_rules! dispatch {
+    ($c:expr; $($tier:literal),+; $aws:tt) => {
+        match $c.acc_tier {
+            $( $tier => dispatch!(@aw $c; $tier; $aws), )+
+            t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
+        }
+    };
+    (@aw $c:expr; $tier:literal; [$($aw:literal),+]) => {
+        match $c.line_addr_bits {
+            $( $aw => build::<$tier, $aw>($c), )+
+            a => unreachable!("line address width {a} is not one of config::LINE_ADDR_BITS"),
+        }
+    };
+}
+
+/// Generates the Verilog of `c`'s engine (top module `top`) and its parameters.
+pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
+    let verilog = dispatch!(c; 32, 64, 128, 256, 512; [4, 6, 8, 10, 12])?;
+    Ok(Generated { verilog, params: params(c) })
+}
+
+/// The parameters and port table of `c`'s engine.
+pub fn params(c: &DesignConfig) -> Params {
+    let bus = crate::widths::BUS_BITS;
+    let mut ports = vec![
+        port("clock", "in", 1, "clock; everything is synchronous to its rising edge".into()),
+        port(
+            "valid_in",
+            "in",
+            1,
+            "a pixel per input channel is consumed at each rising edge where this is high".into(),
+        ),
+        port(
+            "clear",
+            "in",
+            1,
+            "marks the pixels consumed with it as the first of an image (resets the position)".into(),
+        ),
+    ];
+    for j in 0..c.pn {
+        ports.push(port(
+            &format!("pixel_in${j}"),
+            "in",
+            bus,
+            format!(
+                "input channel {j}: two's complement pixel in the low {} bits (upper bits ignored), raster order",
+                c.widths.act
+            ),
+        ));
+    }
+    let weight = match c.pe {
+        PeKind::Shift => format!("weight chain input: an nbq {}-bit exponent code in the low bits", c.widths.code),
+        PeKind::Mul => "weight chain input: a 16-bit two's complement weight".into(),
+    };
+    ports.extend([
+        port("load", "in", 1, "shift the weight chain by one at each rising edge where this is high".into()),
+        port("weight_in", "in", bus, weight),
+        port("weight_out", "out", bus, "end of the weight chain (the first weight loaded, after loading)".into()),
+        port("off_pos", "in", 8, "GSNQ shift offset of positive weights (0 for symmetric methods)".into()),
+        port("off_neg", "in", 8, "GSNQ shift offset of negative weights".into()),
+    ]);
+    for i in 0..c.pm {
+        ports.push(port(
+            &format!("sum_out${i}"),
+            "out",
+            c.acc_tier,
+            format!(
+                "output channel {i}: integer window sum over the {} input channels, {} significant bits sign-extended",
+                c.pn, c.widths.acc
+            ),
+        ));
+    }
+    ports.push(port("valid_out", "out", 1, "high for one cycle when every sum_out holds a new complete window".into()));
+    Params {
+        name: c.name.clone(),
+        generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
+        top_module: "top",
+        pe: c.pe,
+        k: c.k,
+        image_width: c.image_width,
+        act_bits: c.widths.act,
+        code_bits: c.widths.code,
+        offsets: c.offsets,
+        pn: c.pn,
+        pm: c.pm,
+        acc_bits: c.widths.acc,
+        acc_bits_required: c.acc_required,
+        acc_tier: c.acc_tier,
+        line_buffer_depth: 1 << c.line_addr_bits,
+        latency: format!(
+            "the sums of the window whose newest pixel is consumed at edge e appear after the edge consuming the \
+             {}th later pixel, one cycle later (valid_out high): {} consumed pixels + 1 cycle",
+            c.k, c.k
+        ),
+        protocol: "valid-only streaming: pixels in raster order, image width image_width, one pixel per input \
+                   channel per consuming edge; stalls (valid_in low) are allowed anywhere; an image's last windows \
+                   appear as k further pixels are consumed (the next image's, or k flush pixels); windows are \
+                   computed without padding (stride 1): pad the image before streaming it for 'same' outputs"
+            .into(),
+        weight_loading: "hold load high for weight_load_cycles cycles and present the weights of cluster pm-1, \
+                         convolver pn-1 first and of cluster 0, convolver 0 last, each kernel in row-major order"
+            .into(),
+        weight_load_cycles: c.k * c.k * c.pn * c.pm,
+        ports,
+    }
+}
+
+fn port(name: &str, direction: &'static str, width: usize, meaning: String) -> PortInfo {
+    PortInfo { name: name.to_string(), direction, width, meaning }
+}

@@ -1,0 +1,239 @@
+//! Vectors and expected outputs for a convolver or a whole engine (see `nbq_rtl::conv` for the protocol): load
+//! every kernel through the weight chain, stream images on every input channel with random stalls, and expect
+//! every output window of every output channel to equal the golden convolution, and `valid_out` to be high
+//! exactly when a window completes.
+
+use nbq_quant::golden::{conv2d_int, conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
+use nbq_quant::{CodeFormat, ScaleGroup, Term};
+use nbq_rtl::{DesignConfig, PeKind};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::check::Expect;
+use crate::harness::{Harness, Port};
+use crate::pe::{on_bus, BUS};
+use crate::Value;
+
+/// Which block is under test: a bare convolver (ports `pixel_in`, `sum_out`) or an engine (ports `pixel_in$j`,
+/// `sum_out$i`, one more cycle of latency for the cluster's adder register).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Convolver,
+    Engine,
+}
+
+/// Kinds of kernels and images to test with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Data {
+    Random,
+    /// Every weight the largest negative one, every pixel the most negative: the accumulator's extreme.
+    Extreme,
+    /// Every weight zero.
+    ZeroCodes,
+    /// Alternating signs in weights and pixels.
+    Alternating,
+}
+
+/// What to stream through the design.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream {
+    pub height: usize,
+    pub images: usize,
+    /// Probability that a cycle stalls (valid_in low) while streaming.
+    pub stall: f64,
+    pub data: Data,
+    pub seed: u64,
+}
+
+fn port_name(base: &str, level: Level, i: usize) -> String {
+    match level {
+        Level::Convolver => base.to_string(),
+        Level::Engine => format!("{base}${i}"),
+    }
+}
+
+/// The ports of the block, in the order [`vectors`] drives and expects them.
+pub fn harness(c: &DesignConfig, level: Level) -> Harness {
+    let (pn, pm) = match level {
+        Level::Convolver => (1, 1),
+        Level::Engine => (c.pn, c.pm),
+    };
+    let mut inputs = vec![Port::new("valid_in", 1), Port::new("clear", 1)];
+    inputs.extend((0..pn).map(|j| Port::new(&port_name("pixel_in", level, j), BUS)));
+    inputs.extend([
+        Port::new("load", 1),
+        Port::new("weight_in", BUS),
+        Port::new("off_pos", 8),
+        Port::new("off_neg", 8),
+    ]);
+    let mut outputs = vec![Port::new("weight_out", BUS)];
+    outputs.extend((0..pm).map(|i| Port::new(&port_name("sum_out", level, i), c.acc_tier)));
+    outputs.push(Port::new("valid_out", 1));
+    Harness { clock: "clock".into(), inputs, outputs }
+}
+
+/// Random weights of the design's kind (codes or 16-bit integers) for `count` taps.
+fn weights(c: &DesignConfig, count: usize, data: Data, rng: &mut ChaCha8Rng) -> Vec<u16> {
+    match c.pe {
+        PeKind::Shift => {
+            let f = CodeFormat::new(c.widths.code as u32).expect("validated code bits");
+            let legal: Vec<u8> = (0..=f.mask()).filter(|&x| f.split(x).is_ok()).collect();
+            (0..count)
+                .map(|i| {
+                    u16::from(match data {
+                        Data::Random => legal[rng.random_range(0..legal.len())],
+                        Data::Extreme => f.encode(true, f.magnitudes() - 1),
+                        Data::ZeroCodes => 0,
+                        Data::Alternating => f.encode(i % 2 == 1, (i % f.magnitudes() as usize) as u8),
+                    })
+                })
+                .collect()
+        }
+        PeKind::Mul => (0..count)
+            .map(|i| match data {
+                Data::Random => rng.random(),
+                Data::Extreme => 0x8000,
+                Data::ZeroCodes => 0,
+                Data::Alternating if i % 2 == 0 => 0x8000,
+                Data::Alternating => 0x7fff,
+            })
+            .collect(),
+    }
+}
+
+/// The golden outputs `[pm][oy][ox]` of one image (`pn` channels of `height` × `image_width`).
+fn golden(c: &DesignConfig, dims: (usize, usize), height: usize, image: &[i32], w: &[u16]) -> Vec<Wide> {
+    let (pm, pn) = dims;
+    let x =
+        Activations::new([1, pn, height, c.image_width], c.widths.act as u32, image.to_vec()).expect("pixels in range");
+    let out = match c.pe {
+        PeKind::Shift => {
+            let f = CodeFormat::new(c.widths.code as u32).expect("validated code bits");
+            let g = ScaleGroup { scale_exp: 0, offset_pos: c.offsets.0, offset_neg: c.offsets.1 };
+            let terms: Vec<Term> = w.iter().map(|&code| g.term(f, code as u8).expect("legal code")).collect();
+            let weights = ConvWeights::new(pm, pn, c.k, terms).expect("kernel shape");
+            conv2d_shift::<Wide>(&x, &weights, ConvParams::default())
+        }
+        PeKind::Mul => {
+            let ints: Vec<i32> = w.iter().map(|&v| i32::from(v as i16)).collect();
+            conv2d_int::<Wide>(&x, (pm, pn, c.k), &ints, ConvParams::default())
+        }
+    };
+    out.expect("golden convolution").data
+}
+
+/// Stimulus for every cycle and every expected output value.
+pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, Vec<Expect>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
+    let (pn, pm) = match level {
+        Level::Convolver => (1, 1),
+        Level::Engine => (c.pn, c.pm),
+    };
+    let (k, w, h, a) = (c.k, c.image_width, s.height, c.widths.act);
+    let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
+    // Weights in MCKK order: [output channel][input channel][ky][kx].
+    let wts = weights(c, pm * pn * k * k, s.data, &mut rng);
+    let images: Vec<Vec<i32>> = (0..s.images)
+        .map(|_| {
+            (0..pn * w * h)
+                .map(|i| match s.data {
+                    Data::Extreme => lo,
+                    Data::Alternating if i % 2 == 0 => lo,
+                    Data::Alternating => hi,
+                    _ => match rng.random_range(0..8) {
+                        0 => lo,
+                        1 => hi,
+                        _ => rng.random_range(lo..=hi),
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    let gold: Vec<Vec<Wide>> = images.iter().map(|img| golden(c, (pm, pn), h, img, &wts)).collect();
+
+    let mut stim: Vec<Vec<Value>> = Vec::new();
+    // Bus bits above the significant widths carry noise the hardware must ignore.
+    let wbits = match c.pe {
+        PeKind::Shift => c.widths.code,
+        PeKind::Mul => BUS,
+    };
+    let make = |valid: bool, clear: bool, pixels: &[i32], load: bool, weight: u16, rng: &mut ChaCha8Rng| {
+        let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
+        v.extend(pixels.iter().map(|&p| on_bus(p as u64, a, rng.random())));
+        v.extend([
+            Value::from_u64(u64::from(load), 1),
+            on_bus(u64::from(weight), wbits, rng.random()),
+            Value::from_u64(u64::from(c.offsets.0), 8),
+            Value::from_u64(u64::from(c.offsets.1), 8),
+        ]);
+        v
+    };
+    // Load: cluster pm-1 / convolver pn-1 first, each kernel in row-major order.
+    for i in (0..pm).rev() {
+        for j in (0..pn).rev() {
+            for t in 0..k * k {
+                stim.push(make(false, false, &vec![0; pn], true, wts[(i * pn + j) * k * k + t], &mut rng));
+            }
+        }
+    }
+    let loaded = stim.len();
+    let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
+    // Stream: (cycle of the consuming edge, image, row, column) of every consumed pixel; k flush pixels follow.
+    let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
+    let plane = w * h;
+    let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
+    let total = s.images * plane + k;
+    for n in 0..total {
+        while rng.random_bool(s.stall) {
+            let noise: Vec<i32> = (0..pn).map(|_| rng.random_range(lo..=hi)).collect();
+            stim.push(make(false, false, &noise, false, 0, &mut rng));
+        }
+        let (img, i) = if n < s.images * plane { (Some(n / plane), n % plane) } else { (None, n - s.images * plane) };
+        consumed.push((stim.len(), img, i / w, i % w));
+        let px = img.map_or_else(|| vec![0; pn], |m| pixels_of(m, i));
+        stim.push(make(true, i == 0, &px, false, 0, &mut rng));
+    }
+    let extra = match level {
+        Level::Convolver => 1,
+        Level::Engine => 2,
+    };
+    for _ in 0..extra {
+        stim.push(make(false, false, &vec![0; pn], false, 0, &mut rng));
+    }
+    let mut expect = Vec::new();
+    let mut valid_at = vec![false; stim.len()];
+    let (oh, ow) = (h + 1 - k, w + 1 - k);
+    for (n, &(_, img, r, col)) in consumed.iter().enumerate() {
+        let Some(&(edge, ..)) = consumed.get(n + k) else { break };
+        let Some(m) = img else { continue };
+        if r + 1 >= k && col + 1 >= k {
+            let (oy, ox) = (r + 1 - k, col + 1 - k);
+            valid_at[edge + extra] = true;
+            for o in 0..pm {
+                let v = gold[m][(o * oh + oy) * ow + ox];
+                expect.push(Expect {
+                    cycle: edge + extra,
+                    port: 1 + o,
+                    value: Value::from_words(&v.to_words(c.widths.acc as u32), c.widths.acc)
+                        .sign_extend(c.widths.acc, c.acc_tier),
+                    at: format!("image {m}, output channel {o}, pixel ({oy}, {ox})"),
+                });
+            }
+        }
+    }
+    for (cyc, &v) in valid_at.iter().enumerate() {
+        expect.push(Expect {
+            cycle: cyc,
+            port: 1 + pm,
+            value: Value::from_u64(u64::from(v), 1),
+            at: "valid_out".into(),
+        });
+    }
+    expect.push(Expect {
+        cycle: loaded,
+        port: 0,
+        value: Value::from_u64(u64::from(first_loaded), BUS),
+        at: "weight chain after loading".into(),
+    });
+    (stim, expect)
+}
