@@ -14,6 +14,7 @@ fn vcd_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mismatch-vcd")
 }
 
+#[allow(clippy::too_many_arguments)] // one design axis per argument reads best in the matrix
 fn design(pe: &str, k: usize, w: usize, a: usize, n: usize, offsets: (u8, u8), pn: usize, pm: usize) -> DesignConfig {
     let code = if pe == "shift" {
         format!("code_bits = {n}\noffsets = [{}, {}]\n", offsets.0, offsets.1)
