@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     Quantize(cmd::quantize::Args),
     Inspect(cmd::inspect::Args),
+    Generate(cmd::generate::Args),
+    Sim(cmd::sim::Args),
     Thresholds(cmd::thresholds::Args),
     Demo(cmd::demo::Args),
 }
@@ -27,6 +29,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Quantize(a) => cmd::quantize::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Generate(a) => cmd::generate::run(a),
+        Command::Sim(a) => cmd::sim::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };

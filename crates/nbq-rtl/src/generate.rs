@@ -70,9 +70,10 @@ macro_rules! dispatch {
     };
 }
 
-/// Generates the Verilog of `c`'s engine (top module `top`) and its parameters.
+/// Generates the Verilog of `c`'s engine (top module `top`, identical modules collapsed, see [`crate::dedup`])
+/// and its parameters.
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
-    let verilog = dispatch!(c; 32, 64, 128, 256, 512; [4, 6, 8, 10, 12])?;
+    let verilog = crate::dedup::collapse(&dispatch!(c; 32, 64, 128, 256, 512; [4, 6, 8, 10, 12])?);
     Ok(Generated { verilog, params: params(c) })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod conv;
+pub mod dedup;
 pub mod emit;
 pub mod generate;
 pub mod pe;

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod harness;
 pub mod icarus;
+pub mod lint;
 pub mod pe;
 pub mod tool;
 pub mod value;

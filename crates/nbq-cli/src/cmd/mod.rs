@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod generate;
 pub mod inspect;
 pub mod quantize;
+pub mod sim;
 pub mod thresholds;

@@ -110,7 +110,8 @@ macro_rules! define_conv_array {
             flags: DFF<Bits<8>>,
             fresh: DFF<Bit>,
             last_col: Constant<Bits<16>>,
-            k_minus_1: Constant<Bits<16>>,
+            k_col: Constant<Bits<16>>,
+            k_row: Constant<Bits<8>>,
             k_minus_1_row: Constant<Bits<8>>,
             flag_tap: Constant<Bits<8>>,
             flag_in: Constant<Bits<8>>,
@@ -150,7 +151,8 @@ macro_rules! define_conv_array {
                     flags: Default::default(),
                     fresh: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
-                    k_minus_1: Constant::new(Bits::<16>::from(k as u64 - 1)),
+                    k_col: Constant::new(Bits::<16>::from(k as u64)),
+                    k_row: Constant::new(Bits::<8>::from(k as u64)),
                     k_minus_1_row: Constant::new(Bits::<8>::from(k as u64 - 1)),
                     flag_tap: Constant::new(Bits::<8>::from(1u64 << k)),
                     flag_in: Constant::new(Bits::<8>::from(1u64)),
@@ -207,8 +209,9 @@ macro_rules! define_conv_array {
                     self.col.d.next = 0.into();
                     self.row.d.next = 0.into();
                 }
+                // `col + 1 >= k` rather than `col >= k - 1`: for k = 1 the latter compares with 0 and is constant.
                 self.window_ok.next =
-                    (self.cur_col.val() >= self.k_minus_1.val()) & (self.cur_row.val() >= self.k_minus_1_row.val());
+                    ((self.cur_col.val() + 1) >= self.k_col.val()) & ((self.cur_row.val() + 1) >= self.k_row.val());
                 self.fresh.d.next = self.valid_in.val();
                 if self.valid_in.val() {
                     self.out_q.d.next = self.sum.val();

@@ -1,0 +1,70 @@
+//! `nbq generate`: a design file in, the engine's Verilog and params.json out.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use nbq_rtl::{generate, DesignConfig, Generated};
+
+/// Generate the Verilog of a design: `<name>.v` (top module `top`) and `params.json` (every port with its width
+/// and meaning, latency, streaming protocol, weight loading order), and nothing else.
+///
+/// The folder appears complete or not at all; the same design file always gives byte-identical files.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// TOML design file (see designs/ for examples).
+    #[arg(long, short = 'c')]
+    pub config: PathBuf,
+    /// Output folder [default: hdl-out/<name>/].
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Replace nbq's files in an existing non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Also check the Verilog with Icarus Verilog, Verilator (lint) and Yosys before writing it.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Loads, validates and generates a design.
+pub fn load_and_generate(config: &Path) -> Result<(DesignConfig, Generated)> {
+    let cfg = DesignConfig::load(config)?;
+    let g = generate(&cfg).with_context(|| format!("generating design '{}'", cfg.name))?;
+    Ok((cfg, g))
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let t0 = Instant::now();
+    let (cfg, g) = load_and_generate(&a.config)?;
+    let secs = t0.elapsed().as_secs_f64();
+    if a.check {
+        nbq_tb::lint::check(&g.verilog).context("checking the emitted Verilog")?;
+        println!(
+            "checks passed: iverilog -g2005, verilator --lint-only -Wall (waivers: {}), yosys check -assert",
+            nbq_tb::lint::VERILATOR_WAIVERS.join(", ")
+        );
+    }
+    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(&cfg.name));
+    let mut params = serde_json::to_vec_pretty(&g.params)?;
+    params.push(b'\n');
+    let files = [(format!("{}.v", cfg.name), g.verilog.clone().into_bytes()), ("params.json".to_string(), params)];
+    nbq_quant::atomic::write_folder(&out, &files, a.force)?;
+    let modules = g.verilog.matches("\nmodule ").count() + usize::from(g.verilog.starts_with("module "));
+    println!(
+        "generated {} ({:?} PE, k = {}, W = {}, A = {}, n = {}, ACC = {} of a {}-bit tier, Pn = {}, Pm = {}) in {secs:.2} s: \
+         {} bytes of Verilog, {modules} modules -> {}",
+        cfg.name,
+        cfg.pe,
+        cfg.k,
+        cfg.image_width,
+        cfg.widths.act,
+        cfg.widths.code,
+        cfg.widths.acc,
+        cfg.acc_tier,
+        cfg.pn,
+        cfg.pm,
+        g.verilog.len(),
+        out.display()
+    );
+    Ok(())
+}
