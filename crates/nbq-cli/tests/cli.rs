@@ -173,4 +173,6 @@ fn demo_runs_on_the_bundled_model() {
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("| gsnq | 5 |") && s.contains("per-layer report of nbq at 3 bits"), "{s}");
     assert!(d.path().join("quant-inq-4bit/manifest.json").exists());
+    assert!(s.contains("PASS svpe_k3: 4 images") && s.contains("PASS vpe_k3: 4 images"), "{s}");
+    assert!(d.path().join("hdl/svpe_k3/svpe_k3.v").exists() && d.path().join("hdl/vpe_k3/params.json").exists());
 }

@@ -1,6 +1,6 @@
-//! `nbq demo`: the main job on bundled data. Today: quantize the bundled model at 1..=5 bits with every method
-//! and print the per-layer reports and a summary; later steps (hardware generation, co-simulation, synthesis)
-//! join here as they land.
+//! `nbq demo`: the main job on bundled data. Quantizes the bundled model at 1..=5 bits with every method, then
+//! generates the bundled SVPE and VPE convolvers as Verilog and co-simulates them against the golden model under
+//! Icarus Verilog; synthesis and whole-network inference join here as they land.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,14 @@ use nbq_quant::{Granularity, Method};
 
 use super::quantize::quantize_to;
 
-/// The bundled model: a digits classifier trained on the UCI digits (see models/README.md).
+/// The bundled model: a digits classifier trained on the UCI digits (see tools/make_bundled_model.py).
 const BUNDLED_MODEL: &[u8] = include_bytes!("../../../../models/digits-mlp.onnx");
+
+/// The bundled designs: the paper's single 3×3 array, shift and multiplier versions.
+const BUNDLED_DESIGNS: [(&str, &str); 2] = [
+    ("svpe_k3.toml", include_str!("../../../../designs/svpe_k3.toml")),
+    ("vpe_k3.toml", include_str!("../../../../designs/vpe_k3.toml")),
+];
 
 /// Run nbq end to end on the bundled model and print a summary.
 #[derive(Debug, clap::Args)]
@@ -39,5 +45,25 @@ pub fn run(a: Args) -> Result<()> {
     let detail = a.out.join("quant-nbq-3bit/report.md");
     println!("\nper-layer report of nbq at 3 bits ({}):\n", detail.display());
     print!("{}", std::fs::read_to_string(&detail)?);
+
+    println!("\nhardware: generate and co-simulate the bundled designs\n");
+    for (file, text) in BUNDLED_DESIGNS {
+        let cfg_path = a.out.join("designs").join(file);
+        nbq_quant::atomic::write_file(&cfg_path, text.as_bytes())?;
+        let name = file.trim_end_matches(".toml");
+        super::generate::run(super::generate::Args {
+            config: cfg_path.clone(),
+            out: Some(a.out.join("hdl").join(name)),
+            force: true,
+            check: false,
+        })?;
+        super::sim::run(super::sim::Args {
+            config: cfg_path,
+            simulator: super::sim::Simulator::Icarus,
+            vectors: 4,
+            seed: 1,
+            vcd_dir: a.out.join("mismatch"),
+        })?;
+    }
     Ok(())
 }

@@ -1,0 +1,99 @@
+//! `nbq generate` and `nbq sim` as a user meets them.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn nbq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nbq")).args(args).output().expect("nbq runs")
+}
+
+fn designs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../designs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn generate_is_deterministic_and_writes_only_verilog_and_params() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = designs().join("svpe_k3.toml");
+    for out in ["a", "b"] {
+        let o = nbq(&["generate", "-c", cfg.to_str().unwrap(), "-o", d.path().join(out).to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let mut names: Vec<String> = fs::read_dir(d.path().join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["params.json", "svpe_k3.v"]);
+    for n in names {
+        assert_eq!(
+            fs::read(d.path().join("a").join(&n)).unwrap(),
+            fs::read(d.path().join("b").join(&n)).unwrap(),
+            "{n}"
+        );
+    }
+    let p: serde_json::Value = serde_json::from_slice(&fs::read(d.path().join("a/params.json")).unwrap()).unwrap();
+    assert_eq!(
+        (p["acc_bits"].as_u64(), p["acc_tier"].as_u64(), p["weight_load_cycles"].as_u64()),
+        (Some(22), Some(32), Some(9))
+    );
+    let ports: Vec<&str> = p["ports"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert!(ports.contains(&"pixel_in$0") && ports.contains(&"sum_out$0") && ports.contains(&"valid_out"), "{ports:?}");
+}
+
+#[test]
+fn sim_passes_and_says_what_it_compared() {
+    let o = nbq(&["sim", "-c", designs().join("vpe_k3.toml").to_str().unwrap(), "--vectors", "2", "--seed", "3"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("PASS vpe_k3: 2 images") && t.contains("bit-exact against the golden model"), "{t}");
+}
+
+fn refused(config: &str, want: &str) {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("d.toml");
+    fs::write(&cfg, config).unwrap();
+    let out = d.path().join("out");
+    let o = nbq(&["generate", "-c", cfg.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(!o.status.success(), "must fail: {config}");
+    assert!(t.contains(want), "output lacks {want:?}:\n{t}");
+    assert!(!t.contains("panicked"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+}
+
+const BASE: &str = "name = \"d\"\npe = \"shift\"\nimage_width = 8\nact_bits = 8\ncode_bits = 3\n";
+
+#[test]
+fn bad_designs_are_refused_before_anything_is_written() {
+    refused(&format!("{BASE}k = 0\n"), "k = 0 is not allowed: must be in 1..=7");
+    refused(&format!("{BASE}k = 9\n"), "k = 9 is not allowed: must be in 1..=7");
+    refused(
+        &BASE.replace("image_width = 8", "image_width = 2").replace("code_bits", "k = 3\ncode_bits"),
+        "image_width = 2 is not allowed: must be at least k = 3",
+    );
+    refused(
+        &BASE.replace("act_bits = 8", "act_bits = 17").replace("code_bits", "k = 3\ncode_bits"),
+        "act_bits = 17 is not allowed: must be in 2..=16",
+    );
+    refused(
+        &format!("{BASE}k = 3\nacc_bits = 13\n"),
+        "acc_bits = 13 is not allowed: narrower than the 14 bits the width analysis requires",
+    );
+    refused(&format!("{BASE}k = 3\nspeed = 1\n"), "unknown field `speed`");
+    refused(&format!("{BASE}k = 3\npn = 0\n"), "pn = 0 is not allowed: must be in 1..=64");
+}
+
+#[test]
+fn missing_design_file_is_named() {
+    let o = nbq(&["generate", "-c", "/nonexistent/x.toml"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("cannot read design file '/nonexistent/x.toml'"), "{}", text(&o));
+}
