@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::config::{DesignConfig, PeKind};
-use crate::conv::{MulEngine, ShiftEngine};
 use crate::emit::{verilog, EmitError};
 
 /// One port of the generated `top` module.
@@ -47,24 +46,34 @@ pub struct Generated {
     pub params: Params,
 }
 
-fn build<const ACC: usize, const AW: usize>(c: &DesignConfig) -> Result<String, EmitError> {
-    match c.pe {
-        PeKind::Shift => verilog(&mut ShiftEngine::<ACC, AW>::new(c.pm, c.pn, c.k, c.image_width, c.widths)),
-        PeKind::Mul => verilog(&mut MulEngine::<ACC, AW>::new(c.pm, c.pn, c.k, c.image_width, c.widths)),
-    }
-}
-
-/// Picks the compiled (tier, line address width) pair; `ACC_TIERS` x `LINE_ADDR_BITS` in `config`.
-macro_rules! dispatch {
-    ($c:expr; $($tier:literal),+; $aws:tt) => {
+/// Builds the engine of a validated design as its concrete rust-hdl type, binds it to `$e` and evaluates
+/// `$body` (once per compiled (PE, tier, line address width) combination; see `config::ACC_TIERS` and
+/// `config::LINE_ADDR_BITS`).
+#[macro_export]
+macro_rules! with_engine {
+    ($c:expr, $e:ident => $body:expr) => {
+        $crate::with_engine!(@tier $c, $e => $body; 32, 64, 128, 256, 512)
+    };
+    (@tier $c:expr, $e:ident => $body:expr; $($tier:literal),+) => {
         match $c.acc_tier {
-            $( $tier => dispatch!(@aw $c; $tier; $aws), )+
+            $( $tier => $crate::with_engine!(@aw $c, $e => $body; $tier; 4, 6, 8, 10, 12), )+
             t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
         }
     };
-    (@aw $c:expr; $tier:literal; [$($aw:literal),+]) => {
+    (@aw $c:expr, $e:ident => $body:expr; $tier:literal; $($aw:literal),+) => {
         match $c.line_addr_bits {
-            $( $aw => build::<$tier, $aw>($c), )+
+            $( $aw => match $c.pe {
+                $crate::PeKind::Shift => {
+                    #[allow(unused_mut)]
+                    let mut $e = $crate::conv::ShiftEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths);
+                    $body
+                }
+                $crate::PeKind::Mul => {
+                    #[allow(unused_mut)]
+                    let mut $e = $crate::conv::MulEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths);
+                    $body
+                }
+            }, )+
             a => unreachable!("line address width {a} is not one of config::LINE_ADDR_BITS"),
         }
     };
@@ -73,7 +82,7 @@ macro_rules! dispatch {
 /// Generates the Verilog of `c`'s engine (top module `top`, identical modules collapsed, see [`crate::dedup`])
 /// and its parameters.
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
-    let verilog = crate::dedup::collapse(&dispatch!(c; 32, 64, 128, 256, 512; [4, 6, 8, 10, 12])?);
+    let verilog = crate::dedup::collapse(&with_engine!(c, e => verilog(&mut e))?);
     Ok(Generated { verilog, params: params(c) })
 }
 

@@ -9,6 +9,7 @@ pub mod harness;
 pub mod icarus;
 pub mod lint;
 pub mod pe;
+pub mod rusthdl;
 pub mod tool;
 pub mod value;
 

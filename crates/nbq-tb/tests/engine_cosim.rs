@@ -150,3 +150,21 @@ fn collapsed_verilog_simulates_like_the_per_instance_verilog() {
     assert_eq!(got_a, got_b, "both forms must produce the same outputs on every cycle");
     assert!(nbq_tb::check::first_mismatch("collapsed", &h, &got_a, &exp).is_none());
 }
+
+#[test]
+fn rust_hdl_simulator_agrees_with_the_golden_model() {
+    for c in [design("shift", 3, 7, 8, 3, (1, 0), 2, 2), design("mul", 3, 5, 12, 16, (0, 0), 1, 2)] {
+        let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 4 };
+        let (stim, exp) = vectors(&c, Level::Engine, &s);
+        let got = nbq_rtl::with_engine!(c, e => nbq_tb::rusthdl::run(&mut e, &stim)).unwrap();
+        let h = harness(&c, Level::Engine);
+        if let Some(m) = nbq_tb::check::first_mismatch(&c.name, &h, &got, &exp) {
+            panic!("rust-hdl simulation: {m}");
+        }
+        // The comparison is live: one altered expectation is found.
+        let mut bad = exp.clone();
+        let e = bad.iter_mut().find(|e| e.at.starts_with("image 0, output channel 1")).unwrap();
+        e.value = nbq_tb::Value::from_u64(e.value.0[0] ^ 4, c.acc_tier);
+        assert!(nbq_tb::check::first_mismatch(&c.name, &h, &got, &bad).is_some());
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
-use nbq_tb::check::{icarus_check, Verdict};
+use nbq_tb::check::{first_mismatch, icarus_check, Verdict};
 use nbq_tb::engine::{harness, vectors, Data, Level, Stream};
 
 use super::generate::load_and_generate;
@@ -38,8 +38,10 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Simulator {
-    /// Icarus Verilog (iverilog + vvp), Debian package `iverilog`
+    /// Icarus Verilog (iverilog + vvp) on the emitted Verilog; Debian package `iverilog`
     Icarus,
+    /// rust-hdl's own simulator on the Rust model (a useful rung, not proof: it does not run the Verilog)
+    RustHdl,
 }
 
 const BATCH: u64 = 4;
@@ -66,6 +68,13 @@ pub fn run(a: Args) -> Result<()> {
             Simulator::Icarus => {
                 icarus_check(&cfg.name, &g.verilog, &h, &stim, &exp, &a.vcd_dir).context("running Icarus Verilog")?
             }
+            Simulator::RustHdl => {
+                let got = nbq_rtl::with_engine!(cfg, e => nbq_tb::rusthdl::run(&mut e, &stim))?;
+                match first_mismatch(&cfg.name, &h, &got, &exp) {
+                    None => Verdict::Match(exp.len()),
+                    Some(m) => Verdict::Mismatch(Box::new(m)),
+                }
+            }
         };
         match verdict {
             Verdict::Match(n) => {
@@ -80,9 +89,13 @@ pub fn run(a: Args) -> Result<()> {
         bar.inc(images as u64);
     }
     bar.finish_and_clear();
+    let simulator = match a.simulator {
+        Simulator::Icarus => "Icarus Verilog on the emitted Verilog",
+        Simulator::RustHdl => "rust-hdl's simulator on the Rust model, not the Verilog",
+    };
     println!(
         "PASS {}: {} images, {cycles} cycles, {compared} output values bit-exact against the golden model \
-         ({:?} PE, k = {}, W = {}, A = {}, n = {}, ACC = {}, Pn = {}, Pm = {}; Icarus Verilog) in {:.1} s",
+         ({:?} PE, k = {}, W = {}, A = {}, n = {}, ACC = {}, Pn = {}, Pm = {}; {simulator}) in {:.1} s",
         cfg.name,
         a.vectors,
         cfg.pe,
@@ -93,7 +106,7 @@ pub fn run(a: Args) -> Result<()> {
         cfg.widths.acc,
         cfg.pn,
         cfg.pm,
-        t0.elapsed().as_secs_f64()
+        t0.elapsed().as_secs_f64(),
     );
     Ok(())
 }
