@@ -12,6 +12,7 @@ pub mod pe;
 pub mod rusthdl;
 pub mod tool;
 pub mod value;
+pub mod verilator;
 
 pub use error::TbError;
 pub use harness::{Harness, Port};

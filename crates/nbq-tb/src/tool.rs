@@ -19,7 +19,8 @@ pub const VVP: Tool = Tool { name: "Icarus Verilog runtime", program: "vvp", pac
 impl Tool {
     /// Runs the program with `args` in `dir`; a non-zero exit is an error carrying stdout and stderr.
     pub fn run(&self, args: &[&str], dir: &Path) -> Result<Output, TbError> {
-        let out = Command::new(self.program).args(args).current_dir(dir).output().map_err(|e| {
+        let program = if self.program.contains('/') { dir.join(self.program) } else { self.program.into() };
+        let out = Command::new(&program).args(args).current_dir(dir).output().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 TbError::MissingTool { tool: self.name, program: self.program, package: self.package }
             } else {

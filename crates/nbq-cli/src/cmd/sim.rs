@@ -40,6 +40,8 @@ pub struct Args {
 pub enum Simulator {
     /// Icarus Verilog (iverilog + vvp) on the emitted Verilog; Debian package `iverilog`
     Icarus,
+    /// Verilator (compiled C++ model of the emitted Verilog: the fast path for long runs); Debian package `verilator`
+    Verilator,
     /// rust-hdl's own simulator on the Rust model (a useful rung, not proof: it does not run the Verilog)
     RustHdl,
 }
@@ -58,6 +60,13 @@ pub fn run(a: Args) -> Result<()> {
     );
     let (mut compared, mut cycles) = (0usize, 0usize);
     let kinds = [Data::Random, Data::Extreme, Data::Alternating, Data::ZeroCodes];
+    let verilated = match a.simulator {
+        Simulator::Verilator => {
+            bar.set_message("compiling with Verilator");
+            Some(nbq_tb::verilator::Model::build(&g.verilog, &h).context("compiling the design with Verilator")?)
+        }
+        _ => None,
+    };
     for b in 0..batches {
         let images = BATCH.min(a.vectors - b * BATCH) as usize;
         let data = if b == 0 { Data::Random } else { kinds[(b as usize) % kinds.len()] };
@@ -67,6 +76,14 @@ pub fn run(a: Args) -> Result<()> {
         let verdict = match a.simulator {
             Simulator::Icarus => {
                 icarus_check(&cfg.name, &g.verilog, &h, &stim, &exp, &a.vcd_dir).context("running Icarus Verilog")?
+            }
+            Simulator::Verilator => {
+                let model = verilated.as_ref().context("the Verilator model was not built")?;
+                let (got, _) = model.run(&stim).context("running the Verilator model")?;
+                match first_mismatch(&cfg.name, &h, &got, &exp) {
+                    None => Verdict::Match(exp.len()),
+                    Some(m) => Verdict::Mismatch(Box::new(m)),
+                }
             }
             Simulator::RustHdl => {
                 let got = nbq_rtl::with_engine!(cfg, e => nbq_tb::rusthdl::run(&mut e, &stim))?;
@@ -91,6 +108,7 @@ pub fn run(a: Args) -> Result<()> {
     bar.finish_and_clear();
     let simulator = match a.simulator {
         Simulator::Icarus => "Icarus Verilog on the emitted Verilog",
+        Simulator::Verilator => "Verilator on the emitted Verilog",
         Simulator::RustHdl => "rust-hdl's simulator on the Rust model, not the Verilog",
     };
     println!(
