@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::Harness;
+use crate::harness::{Harness, Trace};
 use crate::{icarus, TbError, Value};
 
 /// The first disagreement between the emitted Verilog and the golden model.
@@ -57,7 +57,7 @@ pub enum Verdict {
 }
 
 /// Finds the first expected value the outputs disagree with.
-pub fn first_mismatch(design: &str, h: &Harness, got: &[Vec<Option<Value>>], expected: &[Expect]) -> Option<Mismatch> {
+pub fn first_mismatch(design: &str, h: &Harness, got: &Trace, expected: &[Expect]) -> Option<Mismatch> {
     expected.iter().find_map(|e| {
         let actual = got.get(e.cycle).and_then(|c| c.get(e.port)).cloned().flatten();
         (actual.as_ref() != Some(&e.value)).then(|| Mismatch {

@@ -8,6 +8,9 @@
 
 use crate::{TbError, Value};
 
+/// Recorded outputs: per cycle, per output port, the value (`None` where the simulator showed x or z bits).
+pub type Trace = Vec<Vec<Option<Value>>>;
+
 /// One port of the design under test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
@@ -95,7 +98,7 @@ impl Harness {
     }
 
     /// Splits the recorded output lines into per-port values; a port showing x or z bits is `None`.
-    pub fn parse_outputs(&self, text: &str, cycles: usize) -> Result<Vec<Vec<Option<Value>>>, TbError> {
+    pub fn parse_outputs(&self, text: &str, cycles: usize) -> Result<Trace, TbError> {
         let wo = Self::width(&self.outputs);
         let lines: Vec<&str> = text.lines().collect();
         if lines.len() != cycles {

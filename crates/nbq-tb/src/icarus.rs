@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Harness, OUTPUT_FILE, STIMULUS_FILE, VCD_FILE};
+use crate::harness::{Harness, Trace, OUTPUT_FILE, STIMULUS_FILE, VCD_FILE};
 use crate::tool::{IVERILOG, VVP};
 use crate::{TbError, Value};
 
@@ -13,7 +13,7 @@ pub fn simulate(
     harness: &Harness,
     stimulus: &[Vec<Value>],
     keep_vcd: Option<&Path>,
-) -> Result<Vec<Vec<Option<Value>>>, TbError> {
+) -> Result<Trace, TbError> {
     let dir = tempfile::tempdir().map_err(|e| TbError::Io {
         what: "create a temporary folder",
         path: PathBuf::from("/tmp"),

@@ -7,6 +7,7 @@ use num_bigint::BigUint;
 use rust_hdl::core::simulate::simulate;
 use rust_hdl::prelude::*;
 
+use crate::harness::Trace;
 use crate::{TbError, Value};
 
 /// A block whose ports the engine test bench drives, in the order of `engine::harness(.., Level::Engine)`.
@@ -68,7 +69,7 @@ fn settle<D: Block>(dut: &mut D, cycle: usize) -> Result<(), TbError> {
 }
 
 /// Runs `stimulus` through `dut` and returns its outputs on every cycle (sampled before the rising edge).
-pub fn run<D: EngineDut>(dut: &mut D, stimulus: &[Vec<Value>]) -> Result<Vec<Vec<Option<Value>>>, TbError> {
+pub fn run<D: EngineDut>(dut: &mut D, stimulus: &[Vec<Value>]) -> Result<Trace, TbError> {
     dut.connect_all();
     dut.set_clock(false);
     settle(dut, 0)?;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Harness, Port, OUTPUT_FILE, STIMULUS_FILE};
+use crate::harness::{Harness, Port, Trace, OUTPUT_FILE, STIMULUS_FILE};
 use crate::lint::VERILATOR;
 use crate::{TbError, Value};
 
@@ -133,7 +133,7 @@ impl Model {
     }
 
     /// Runs the compiled model on `stimulus`; returns the outputs of every cycle and the run time.
-    pub fn run(&self, stimulus: &[Vec<Value>]) -> Result<(Vec<Vec<Option<Value>>>, Duration), TbError> {
+    pub fn run(&self, stimulus: &[Vec<Value>]) -> Result<(Trace, Duration), TbError> {
         let d = self.dir.path();
         let stim = d.join(STIMULUS_FILE);
         std::fs::write(&stim, self.harness.stimulus(stimulus)?).map_err(|e| TbError::Io {
