@@ -13,6 +13,11 @@
 //! pn = 1                  # convolvers per cluster: input channels in parallel
 //! pm = 1                  # clusters: output channels in parallel
 //! # acc_bits = 24         # optional; default: the width analysis; if given, checked against it
+//!
+//! [requantizer]           # optional: a threshold comparator bank per output channel (activation codes)
+//! bits = 2                # 1..=8: 2^bits - 1 thresholds
+//! thresholds = [5, 90, 400]   # strictly increasing integers in accumulator units (from `nbq thresholds`),
+//! # thresholds_file = "t.json" # ... or the JSON `nbq thresholds --out` writes, relative to this file
 //! ```
 
 use std::path::Path;
@@ -58,6 +63,30 @@ pub struct RawDesign {
     pub pn: Option<i64>,
     pub pm: Option<i64>,
     pub acc_bits: Option<i64>,
+    pub requantizer: Option<RawRequantizer>,
+}
+
+/// The `[requantizer]` table as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequantizer {
+    pub bits: i64,
+    pub thresholds: Option<Vec<i64>>,
+    pub thresholds_file: Option<String>,
+}
+
+/// A validated requantizer: `2^bits - 1` strictly increasing thresholds that fit the accumulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequantConfig {
+    pub bits: usize,
+    pub thresholds: Vec<i64>,
+}
+
+/// The fields of `nbq thresholds --out` that a design reads.
+#[derive(Debug, Deserialize)]
+struct ThresholdFile {
+    bits: i64,
+    thresholds: Vec<i64>,
 }
 
 /// Accumulator tiers compiled into nbq (port width of partial sums); the smallest that holds ACC is used.
@@ -82,6 +111,7 @@ pub struct DesignConfig {
     pub acc_tier: usize,
     /// Line-buffer address width (depth `2^line_addr_bits`).
     pub line_addr_bits: usize,
+    pub requantizer: Option<RequantConfig>,
 }
 
 impl DesignConfig {
@@ -89,18 +119,26 @@ impl DesignConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        Self::from_toml(&text, &path.display().to_string())
+        let raw: RawDesign = toml::from_str(&text)
+            .map_err(|e| ConfigError::Syntax { path: path.display().to_string(), why: e.message().to_string() })?;
+        Self::validate(raw, &path.display().to_string(), path.parent())
     }
 
-    /// Parses and validates TOML text; `path` names the source in errors.
+    /// Parses and validates TOML text; `path` names the source in errors (threshold files resolve against the
+    /// current folder).
     pub fn from_toml(text: &str, path: &str) -> Result<Self, ConfigError> {
         let raw: RawDesign = toml::from_str(text)
             .map_err(|e| ConfigError::Syntax { path: path.to_string(), why: e.message().to_string() })?;
-        Self::validate(raw, path)
+        Self::validate(raw, path, None)
     }
 
-    /// Applies every rule to a parsed design.
-    pub fn validate(raw: RawDesign, path: &str) -> Result<Self, ConfigError> {
+    /// The requantizer's thresholds, if the design has one.
+    pub fn thresholds(&self) -> Option<&[i64]> {
+        self.requantizer.as_ref().map(|r| r.thresholds.as_slice())
+    }
+
+    /// Applies every rule to a parsed design; `dir` is the design file's folder.
+    pub fn validate(raw: RawDesign, path: &str, dir: Option<&Path>) -> Result<Self, ConfigError> {
         let bad = |key: &'static str, value: String, allowed: String| ConfigError::Value {
             path: path.to_string(),
             key,
@@ -193,6 +231,67 @@ impl DesignConfig {
             bad("acc_bits", acc.to_string(), format!("the widest accumulator nbq builds is {max_tier} bits"))
         })?;
         let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(12);
+        let requantizer = match raw.requantizer {
+            None => None,
+            Some(r) => {
+                let bits = range("requantizer.bits", r.bits, 1, 8)?;
+                let thresholds = match (r.thresholds, r.thresholds_file) {
+                    (Some(t), None) => t,
+                    (None, Some(f)) => {
+                        let file = dir.map_or_else(|| Path::new(&f).to_path_buf(), |d| d.join(&f));
+                        let text = std::fs::read_to_string(&file).map_err(|e| {
+                            bad("requantizer.thresholds_file", format!("{f:?}"), format!("cannot be read: {e}"))
+                        })?;
+                        let t: ThresholdFile = serde_json::from_str(&text).map_err(|e| {
+                            bad(
+                                "requantizer.thresholds_file",
+                                format!("{f:?}"),
+                                format!("is not the JSON `nbq thresholds` writes: {e}"),
+                            )
+                        })?;
+                        if t.bits != bits as i64 {
+                            return Err(bad(
+                                "requantizer.bits",
+                                bits.to_string(),
+                                format!("the thresholds file is for {} bits", t.bits),
+                            ));
+                        }
+                        t.thresholds
+                    }
+                    _ => {
+                        return Err(bad(
+                            "requantizer",
+                            "(table)".into(),
+                            "give exactly one of thresholds and thresholds_file".into(),
+                        ))
+                    }
+                };
+                let want = (1usize << bits) - 1;
+                if thresholds.len() != want {
+                    return Err(bad(
+                        "requantizer.thresholds",
+                        format!("{} values", thresholds.len()),
+                        format!("{bits} bits need exactly {want}"),
+                    ));
+                }
+                if let Some(w) = thresholds.windows(2).find(|w| w[0] >= w[1]) {
+                    return Err(bad(
+                        "requantizer.thresholds",
+                        format!("{:?}", thresholds),
+                        format!("must increase strictly ({} then {})", w[0], w[1]),
+                    ));
+                }
+                let lim = 1i128 << (acc - 1).min(100);
+                if let Some(t) = thresholds.iter().find(|&&t| i128::from(t) < -lim || i128::from(t) >= lim) {
+                    return Err(bad(
+                        "requantizer.thresholds",
+                        t.to_string(),
+                        format!("must fit the {acc}-bit accumulator"),
+                    ));
+                }
+                Some(RequantConfig { bits, thresholds })
+            }
+        };
         Ok(DesignConfig {
             name: raw.name,
             pe,
@@ -205,6 +304,7 @@ impl DesignConfig {
             acc_required,
             acc_tier,
             line_addr_bits,
+            requantizer,
         })
     }
 }
@@ -263,6 +363,19 @@ mod tests {
     fn explicit_wider_accumulator_is_kept() {
         let c = DesignConfig::from_toml(&format!("{BASE}acc_bits = 40\n"), "d").unwrap();
         assert_eq!((c.widths.acc, c.acc_required, c.acc_tier), (40, 22, 64));
+    }
+
+    #[test]
+    fn requantizer_thresholds_are_checked() {
+        let ok =
+            DesignConfig::from_toml(&format!("{BASE}[requantizer]\nbits = 2\nthresholds = [1, 5, 9]\n"), "d").unwrap();
+        assert_eq!(ok.thresholds(), Some(&[1i64, 5, 9][..]));
+        let e = err("[requantizer]\nbits = 2\nthresholds = [1, 5]\n");
+        assert!(e.ends_with("requantizer.thresholds = 2 values is not allowed: 2 bits need exactly 3"), "{e}");
+        let e = err("[requantizer]\nbits = 2\nthresholds = [1, 5, 5]\n");
+        assert!(e.contains("must increase strictly (5 then 5)"), "{e}");
+        let e = err("[requantizer]\nbits = 1\nthresholds = [3000000]\n");
+        assert!(e.contains("must fit the 22-bit accumulator"), "{e}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct Params {
     pub protocol: String,
     pub weight_loading: String,
     pub weight_load_cycles: usize,
+    /// Bits of the activation requantizer's codes and its thresholds (accumulator units), if present.
+    pub requantizer_bits: Option<usize>,
+    pub requantizer_thresholds: Option<Vec<i64>>,
     pub ports: Vec<PortInfo>,
 }
 
@@ -65,12 +68,12 @@ macro_rules! with_engine {
             $( $aw => match $c.pe {
                 $crate::PeKind::Shift => {
                     #[allow(unused_mut)]
-                    let mut $e = $crate::conv::ShiftEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths);
+                    let mut $e = $crate::conv::ShiftEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths, $c.thresholds());
                     $body
                 }
                 $crate::PeKind::Mul => {
                     #[allow(unused_mut)]
-                    let mut $e = $crate::conv::MulEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths);
+                    let mut $e = $crate::conv::MulEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths, $c.thresholds());
                     $body
                 }
             }, )+
@@ -138,6 +141,19 @@ pub fn params(c: &DesignConfig) -> Params {
         ));
     }
     ports.push(port("valid_out", "out", 1, "high for one cycle when every sum_out holds a new complete window".into()));
+    if let Some(r) = &c.requantizer {
+        for i in 0..c.pm {
+            ports.push(port(
+                &format!("code_out${i}"),
+                "out",
+                8,
+                format!(
+                    "output channel {i}: {}-bit activation code, the number of thresholds sum_out${i} reaches",
+                    r.bits
+                ),
+            ));
+        }
+    }
     Params {
         name: c.name.clone(),
         generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
@@ -168,6 +184,8 @@ pub fn params(c: &DesignConfig) -> Params {
                          convolver pn-1 first and of cluster 0, convolver 0 last, each kernel in row-major order"
             .into(),
         weight_load_cycles: c.k * c.k * c.pn * c.pm,
+        requantizer_bits: c.requantizer.as_ref().map(|r| r.bits),
+        requantizer_thresholds: c.requantizer.as_ref().map(|r| r.thresholds.clone()),
         ports,
     }
 }

@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod emit;
 pub mod generate;
 pub mod pe;
+pub mod requant;
 pub mod widths;
 
 pub use config::{DesignConfig, PeKind};

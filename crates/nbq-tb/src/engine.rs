@@ -69,6 +69,9 @@ pub fn harness(c: &DesignConfig, level: Level) -> Harness {
     let mut outputs = vec![Port::new("weight_out", BUS)];
     outputs.extend((0..pm).map(|i| Port::new(&port_name("sum_out", level, i), c.acc_tier)));
     outputs.push(Port::new("valid_out", 1));
+    if level == Level::Engine && c.requantizer.is_some() {
+        outputs.extend((0..pm).map(|i| Port::new(&format!("code_out${i}"), 8)));
+    }
     Harness { clock: "clock".into(), inputs, outputs }
 }
 
@@ -211,6 +214,16 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
             valid_at[edge + extra] = true;
             for o in 0..pm {
                 let v = gold[m][(o * oh + oy) * ow + ox];
+                if let (Level::Engine, Some(r)) = (level, &c.requantizer) {
+                    // The requantizer's code: how many thresholds the golden sum reaches.
+                    let code = r.thresholds.iter().filter(|&&t| Wide::from(t) <= v).count();
+                    expect.push(Expect {
+                        cycle: edge + extra,
+                        port: 2 + pm + o,
+                        value: Value::from_u64(code as u64, 8),
+                        at: format!("image {m}, activation code of output channel {o}, pixel ({oy}, {ox})"),
+                    });
+                }
                 expect.push(Expect {
                     cycle: edge + extra,
                     port: 1 + o,

@@ -49,6 +49,7 @@ macro_rules! engine_dut {
                 let mut out = vec![Some(value(self.weight_out.val()))];
                 out.extend(self.sum_out.iter().map(|s| Some(value(s.val()))));
                 out.push(Some(Value::from_u64(u64::from(self.valid_out.val()), 1)));
+                out.extend(self.code_out.iter().map(|s| Some(value(s.val()))));
                 out
             }
             fn set_clock(&mut self, high: bool) {

@@ -139,7 +139,7 @@ fn lint_failures_carry_the_tools_message() {
 fn collapsed_verilog_simulates_like_the_per_instance_verilog() {
     let c = design("shift", 3, 7, 8, 4, (0, 2), 2, 3);
     let collapsed = nbq_rtl::generate(&c).unwrap().verilog;
-    let mut engine = nbq_rtl::conv::ShiftEngine::<32, 4>::new(c.pm, c.pn, c.k, c.image_width, c.widths);
+    let mut engine = nbq_rtl::conv::ShiftEngine::<32, 4>::new(c.pm, c.pn, c.k, c.image_width, c.widths, None);
     let per_instance = nbq_rtl::emit::verilog(&mut engine).unwrap();
     assert!(collapsed.len() * 5 < per_instance.len(), "{} vs {} bytes", collapsed.len(), per_instance.len());
     let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 9 };
@@ -189,5 +189,48 @@ fn verilator_runs_the_emitted_verilog_and_matches() {
                 assert!(y.is_none() || x == y, "cycle {cycle}: verilator {x:?} vs icarus {y:?}");
             }
         }
+    }
+}
+
+#[test]
+fn requantizer_codes_match_the_threshold_quantizer() {
+    for pe in ["shift", "mul"] {
+        let n = if pe == "shift" { 4 } else { 16 };
+        let base = design(pe, 3, 7, 8, n, (0, 0), 2, 2);
+        let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 8 };
+        // Calibrate the quantizer on the layer's own pre-activations (the golden sums of the same stream).
+        let (_, plain) = vectors(&base, Level::Engine, &s);
+        let sums: Vec<f32> = plain
+            .iter()
+            .filter(|e| e.at.starts_with("image") && e.port >= 1 && e.port <= base.pm)
+            .map(|e| e.value.to_i128(base.acc_tier).unwrap() as f32)
+            .collect();
+        let q = nbq_quant::activation::ThresholdQuantizer::calibrate(&sums, 3, 1.0).unwrap();
+        let t: Vec<String> = q.thresholds.iter().map(|t| t.to_string()).collect();
+        let code = if pe == "shift" { format!("code_bits = {n}\n") } else { String::new() };
+        let text = format!(
+            "name = \"{pe}_rq\"\npe = \"{pe}\"\nk = 3\nimage_width = 7\nact_bits = 8\n{code}pn = 2\npm = 2\n\
+             [requantizer]\nbits = 3\nthresholds = [{}]\n",
+            t.join(", ")
+        );
+        let c = DesignConfig::from_toml(&text, "rq").unwrap();
+        assert_eq!(c.widths, base.widths);
+        let g = nbq_rtl::generate(&c).unwrap();
+        let (stim, exp) = vectors(&c, Level::Engine, &s);
+        let codes: std::collections::BTreeSet<u64> =
+            exp.iter().filter(|e| e.at.contains("activation code")).map(|e| e.value.0[0]).collect();
+        assert!(codes.len() >= 4, "the test data must reach several codes: {codes:?}");
+        // The hardware's code is the quantizer's: check the expectations against ThresholdQuantizer::code too.
+        for e in exp.iter().filter(|e| e.at.contains("activation code")) {
+            let sum = exp.iter().find(|x| x.cycle == e.cycle && x.port == e.port - base.pm - 1).unwrap();
+            let acc = sum.value.to_i128(c.acc_tier).unwrap() as i64;
+            assert_eq!(u64::from(q.code(acc)), e.value.0[0]);
+        }
+        match icarus_check(&c.name, &g.verilog, &harness(&c, Level::Engine), &stim, &exp, &vcd_dir()).unwrap() {
+            Verdict::Match(_) => {}
+            Verdict::Mismatch(m) => panic!("{m}"),
+        }
+        let got = nbq_rtl::with_engine!(c, e => nbq_tb::rusthdl::run(&mut e, &stim)).unwrap();
+        assert!(nbq_tb::check::first_mismatch(&c.name, &harness(&c, Level::Engine), &got, &exp).is_none());
     }
 }

@@ -10,6 +10,10 @@
 //! Every cluster sees the same Pn pixels (`pixel_in$j`); cluster `i` computes output channel `i` (`sum_out$i`). Latency from the
 //! newest pixel of a window to its sums: K consumed pixels plus one cycle.
 //!
+//! # Requantizer (optional)
+//! With thresholds, each output channel's registered sum also drives a comparator bank
+//! ([`crate::requant::Requantizer`]) whose activation code is `code_out$i`, valid with the sums.
+//!
 //! # Loading weights
 //! One chain runs through every PE: engine `weight_in` → cluster 0 → … → cluster Pm-1 → `weight_out`; inside a
 //! cluster through convolver 0 … Pn-1; inside a convolver in kernel row-major order (see [`super::array`]). Keep
@@ -39,7 +43,10 @@ macro_rules! define_engine {
             pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
             pub sum_out: Vec<Signal<Out, Bits<ACC>>>,
             pub valid_out: Signal<Out, Bit>,
+            /// Activation codes of the optional requantizer, one per output channel (none without it).
+            pub code_out: Vec<Signal<Out, Bits<8>>>,
             pub convs: Vec<$conv<ACC, AW>>,
+            pub requant: Vec<Requantizer<ACC>>,
             sum_q: Vec<DFF<Bits<ACC>>>,
             valid_q: DFF<Bit>,
             acc_mask: Constant<Bits<ACC>>,
@@ -49,8 +56,9 @@ macro_rules! define_engine {
         }
 
         impl<const ACC: usize, const AW: usize> $engine<ACC, AW> {
-            /// `pm >= 1` clusters of `pn >= 1` convolvers of size k for lines of `width` pixels.
-            pub fn new(pm: usize, pn: usize, k: usize, width: usize, w: Widths) -> Self {
+            /// `pm >= 1` clusters of `pn >= 1` convolvers of size k for lines of `width` pixels; with
+            /// `thresholds`, a requantizer per output channel.
+            pub fn new(pm: usize, pn: usize, k: usize, width: usize, w: Widths, thresholds: Option<&[i64]>) -> Self {
                 assert!(pm >= 1 && pn >= 1, "an engine needs at least one cluster of one convolver");
                 Self {
                     clock: Default::default(),
@@ -64,7 +72,9 @@ macro_rules! define_engine {
                     off_neg: Default::default(),
                     sum_out: (0..pm).map(|_| Default::default()).collect(),
                     valid_out: Default::default(),
+                    code_out: (0..pm).filter(|_| thresholds.is_some()).map(|_| Default::default()).collect(),
                     convs: (0..pm * pn).map(|_| $conv::new(k, width, w)).collect(),
+                    requant: thresholds.map_or_else(Vec::new, |t| (0..pm).map(|_| Requantizer::new(t)).collect()),
                     sum_q: (0..pm).map(|_| Default::default()).collect(),
                     valid_q: Default::default(),
                     acc_mask: Constant::new(low_mask(w.acc)),
@@ -112,6 +122,10 @@ macro_rules! define_engine {
                         }
                         self.sum_out[i].next = self.sum_q[i].q.val();
                     }
+                }
+                for i in 0..self.requant.len() {
+                    self.requant[i].sum_in.next = self.sum_q[i].q.val();
+                    self.code_out[i].next = self.requant[i].code_out.val();
                 }
                 self.valid_q.d.next = self.convs[0].valid_out.val();
                 self.valid_out.next = self.valid_q.q.val();

@@ -10,6 +10,7 @@ pub mod line_buffer;
 use rust_hdl::prelude::*;
 
 use crate::pe::{MulPe, ShiftPe, SHIFT_BITS};
+use crate::requant::Requantizer;
 use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 pub use line_buffer::LineBuffer;
 
