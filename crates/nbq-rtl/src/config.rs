@@ -13,6 +13,7 @@
 //! pn = 1                  # convolvers per cluster: input channels in parallel
 //! pm = 1                  # clusters: output channels in parallel
 //! # acc_bits = 24         # optional; default: the width analysis; if given, checked against it
+//! adders = "fabric"       # row-reduction and channel adders in LUTs ("fabric", default) or DSPs ("dsp")
 //!
 //! [requantizer]           # optional: a threshold comparator bank per output channel (activation codes)
 //! bits = 2                # 1..=8: 2^bits - 1 thresholds
@@ -63,7 +64,20 @@ pub struct RawDesign {
     pub pn: Option<i64>,
     pub pm: Option<i64>,
     pub acc_bits: Option<i64>,
+    pub adders: Option<String>,
     pub requantizer: Option<RawRequantizer>,
+}
+
+/// Where the convolvers' row-reduction adders and the clusters' channel adders go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Adders {
+    /// LUT/carry logic.
+    #[default]
+    Fabric,
+    /// DSP slices: the Verilog marks those adders `(* use_dsp = "yes" *)` (the paper's SVPE, k DSPs per array,
+    /// used only as adders).
+    Dsp,
 }
 
 /// The `[requantizer]` table as written.
@@ -111,6 +125,7 @@ pub struct DesignConfig {
     pub acc_tier: usize,
     /// Line-buffer address width (depth `2^line_addr_bits`).
     pub line_addr_bits: usize,
+    pub adders: Adders,
     pub requantizer: Option<RequantConfig>,
 }
 
@@ -231,6 +246,11 @@ impl DesignConfig {
             bad("acc_bits", acc.to_string(), format!("the widest accumulator nbq builds is {max_tier} bits"))
         })?;
         let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(12);
+        let adders = match raw.adders.as_deref() {
+            None | Some("fabric") => Adders::Fabric,
+            Some("dsp") => Adders::Dsp,
+            Some(other) => return Err(bad("adders", format!("{other:?}"), "\"fabric\" or \"dsp\"".into())),
+        };
         let requantizer = match raw.requantizer {
             None => None,
             Some(r) => {
@@ -304,6 +324,7 @@ impl DesignConfig {
             acc_required,
             acc_tier,
             line_addr_bits,
+            adders,
             requantizer,
         })
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::config::{DesignConfig, PeKind};
+use crate::config::{Adders, DesignConfig, PeKind};
 use crate::emit::{verilog, EmitError};
 
 /// One port of the generated `top` module.
@@ -21,6 +21,7 @@ pub struct Params {
     pub generator: String,
     pub top_module: &'static str,
     pub pe: PeKind,
+    pub adders: Adders,
     pub k: usize,
     pub image_width: usize,
     pub act_bits: usize,
@@ -85,8 +86,35 @@ macro_rules! with_engine {
 /// Generates the Verilog of `c`'s engine (top module `top`, identical modules collapsed, see [`crate::dedup`])
 /// and its parameters.
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
-    let verilog = crate::dedup::collapse(&with_engine!(c, e => verilog(&mut e))?);
+    let mut verilog = crate::dedup::collapse(&with_engine!(c, e => verilog(&mut e))?);
+    if c.adders == Adders::Dsp {
+        verilog = mark_dsp_adders(&verilog);
+    }
     Ok(Generated { verilog, params: params(c) })
+}
+
+/// Marks the convolvers' row-sum (`sum`) and the clusters' channel-sum (`raw$i`) registers-to-be with Vivado's
+/// `(* use_dsp = "yes" *)`, so those adders go to DSP slices. Attributes do not change what the Verilog computes.
+fn mark_dsp_adders(verilog: &str) -> String {
+    let mut out = String::with_capacity(verilog.len() + 1024);
+    let mut module = String::new();
+    for line in verilog.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("module ") {
+            module = rest.split('(').next().unwrap_or_default().to_string();
+        }
+        let decl = line.trim_start().strip_prefix("reg  ").map(|d| d.rsplit(' ').next().unwrap_or_default().trim_end());
+        let is_conv = module.starts_with("top$convs$") && module.matches('$').count() == 2;
+        let adder = match decl {
+            Some("sum;") => is_conv,
+            Some(name) => module == "top" && name.starts_with("raw$"),
+            None => false,
+        };
+        if adder {
+            out.push_str("    (* use_dsp = \"yes\" *)\n");
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// The parameters and port table of `c`'s engine.
@@ -159,6 +187,7 @@ pub fn params(c: &DesignConfig) -> Params {
         generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
         top_module: "top",
         pe: c.pe,
+        adders: c.adders,
         k: c.k,
         image_width: c.image_width,
         act_bits: c.widths.act,

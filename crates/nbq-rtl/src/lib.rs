@@ -11,5 +11,5 @@ pub mod pe;
 pub mod requant;
 pub mod widths;
 
-pub use config::{DesignConfig, PeKind};
+pub use config::{Adders, DesignConfig, PeKind};
 pub use generate::{generate, Generated, Params};

@@ -234,3 +234,19 @@ fn requantizer_codes_match_the_threshold_quantizer() {
         assert!(nbq_tb::check::first_mismatch(&c.name, &harness(&c, Level::Engine), &got, &exp).is_none());
     }
 }
+
+#[test]
+fn dsp_adder_marking_changes_no_result() {
+    let text = "name = \"dsp\"\npe = \"shift\"\nk = 3\nimage_width = 7\nact_bits = 8\ncode_bits = 3\npn = 2\npm = 2\nadders = \"dsp\"\n";
+    let c = DesignConfig::from_toml(text, "dsp").unwrap();
+    let g = nbq_rtl::generate(&c).unwrap();
+    // One row-sum adder per convolver module and one channel adder per cluster.
+    assert_eq!(g.verilog.matches("(* use_dsp = \"yes\" *)").count(), 1 + c.pm, "{}", g.verilog);
+    nbq_tb::lint::check(&g.verilog).unwrap();
+    let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 6 };
+    let (stim, exp) = vectors(&c, Level::Engine, &s);
+    match icarus_check(&c.name, &g.verilog, &harness(&c, Level::Engine), &stim, &exp, &vcd_dir()).unwrap() {
+        Verdict::Match(_) => {}
+        Verdict::Mismatch(m) => panic!("{m}"),
+    }
+}

@@ -1,0 +1,211 @@
+
+
+module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in,act_out,psum_out);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  enable;
+    input wire  load;
+    input wire  [15:0] weight_in;
+    output reg  [15:0] weight_out;
+    input wire  [7:0] off_pos;
+    input wire  [7:0] off_neg;
+    input wire  [15:0] act_in;
+    input wire  [31:0] psum_in;
+    output reg  [15:0] act_out;
+    output reg  [31:0] psum_out;
+    
+    // Constant declarations
+    localparam  act_mask = 16'hff;
+    localparam  act_sign = 16'h80;
+    localparam  act_ext = 16'hff00;
+    localparam  bus_sign = 16'h8000;
+    localparam  tier_ext = 32'hffff0000;
+    localparam  code_mask = 16'h7;
+    localparam  code_sign = 16'h4;
+    localparam  mag_mask = 16'h3;
+    localparam  sign_only = 1'b0;
+    localparam  acc_mask = 32'hffffff;
+    localparam  acc_sign = 32'h800000;
+    localparam  acc_ext = 32'hff000000;
+    
+    // Stub signals
+    reg  [15:0] code$d;
+    wire  [15:0] code$q;
+    reg  code$clock;
+    reg  [15:0] act_q1$d;
+    wire  [15:0] act_q1$q;
+    reg  act_q1$clock;
+    reg  [15:0] act_q2$d;
+    wire  [15:0] act_q2$q;
+    reg  act_q2$clock;
+    reg  [31:0] psum_q$d;
+    wire  [31:0] psum_q$q;
+    reg  psum_q$clock;
+    
+    // Local signals
+    reg  [15:0] a16;
+    reg  [31:0] ext;
+    reg  negative;
+    reg  [7:0] mag;
+    reg  [7:0] offset;
+    reg  [7:0] shift;
+    reg  is_zero;
+    reg  [31:0] product;
+    reg  [31:0] raw;
+    reg  [31:0] sum;
+    
+    // Sub module instances
+    top$code code(
+        .d(code$d),
+        .q(code$q),
+        .clock(code$clock)
+    );
+    top$act_q1 act_q1(
+        .d(act_q1$d),
+        .q(act_q1$q),
+        .clock(act_q1$clock)
+    );
+    top$act_q2 act_q2(
+        .d(act_q2$d),
+        .q(act_q2$q),
+        .clock(act_q2$clock)
+    );
+    top$psum_q psum_q(
+        .d(psum_q$d),
+        .q(psum_q$q),
+        .clock(psum_q$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        code$clock = clock;
+        act_q1$clock = clock;
+        act_q2$clock = clock;
+        psum_q$clock = clock;
+        code$d = code$q;
+        act_q1$d = act_q1$q;
+        act_q2$d = act_q2$q;
+        psum_q$d = psum_q$q;
+        if (load) begin
+            code$d = weight_in & code_mask;
+        end
+        weight_out = code$q;
+        a16 = act_in & act_mask;
+        if ((act_in & act_sign) != 32'h0) begin
+            a16 = (act_in & act_mask) | act_ext;
+        end
+        ext = ((a16) & 32'hffffffff);
+        if ((a16 & bus_sign) != 32'h0) begin
+            ext = ((a16) & 32'hffffffff) | tier_ext;
+        end
+        negative = (code$q & code_sign) != 32'h0;
+        mag = ((code$q & mag_mask) & 8'hff);
+        offset = off_pos;
+        if (negative) begin
+            offset = off_neg;
+        end
+        is_zero = 1'b0;
+        shift = offset;
+        if (~sign_only) begin
+            is_zero = mag == 32'h0;
+            shift = mag - 32'h1 + offset;
+        end
+        product = ext << shift;
+        raw = psum_in + product;
+        if (negative) begin
+            raw = psum_in - product;
+        end
+        if (is_zero) begin
+            raw = psum_in;
+        end
+        sum = raw & acc_mask;
+        if ((raw & acc_sign) != 32'h0) begin
+            sum = (raw & acc_mask) | acc_ext;
+        end
+        if (enable) begin
+            psum_q$d = sum;
+            act_q1$d = a16;
+            act_q2$d = act_q1$q;
+        end
+        act_out = act_q2$q;
+        psum_out = psum_q$q;
+    end
+    
+endmodule // top
+
+
+module top$act_q1(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$act_q1
+
+
+module top$act_q2(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$act_q2
+
+
+module top$code(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$code
+
+
+module top$psum_q(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$psum_q
