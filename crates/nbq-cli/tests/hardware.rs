@@ -97,3 +97,18 @@ fn missing_design_file_is_named() {
     assert!(!o.status.success());
     assert!(text(&o).contains("cannot read design file '/nonexistent/x.toml'"), "{}", text(&o));
 }
+
+#[test]
+fn a_missing_simulator_is_named_with_its_package() {
+    let empty = tempfile::tempdir().unwrap();
+    for (sim, package) in [("icarus", "iverilog"), ("verilator", "verilator")] {
+        let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
+            .args(["sim", "-c", designs().join("svpe_k3.toml").to_str().unwrap(), "--simulator", sim, "--vectors", "1"])
+            .env("PATH", empty.path())
+            .output()
+            .unwrap();
+        let t = text(&o);
+        assert!(!o.status.success(), "{t}");
+        assert!(t.contains(&format!("install the Debian package '{package}'")), "{t}");
+    }
+}
