@@ -7,20 +7,8 @@ pub struct Value(pub Vec<u64>);
 impl Value {
     /// The low `width` bits of a two's complement i128.
     pub fn from_i128(v: i128, width: usize) -> Value {
-        let words = width.div_ceil(64).max(1);
-        let mut out: Vec<u64> = (0..words)
-            .map(|i| {
-                if i < 2 {
-                    (v >> (64 * i)) as u64
-                } else if v < 0 {
-                    u64::MAX
-                } else {
-                    0
-                }
-            })
-            .collect();
-        mask(&mut out, width);
-        Value(out)
+        use nbq_quant::golden::Accumulator;
+        Value::from_words(&v.to_words(width as u32), width)
     }
 
     pub fn from_u64(v: u64, width: usize) -> Value {
