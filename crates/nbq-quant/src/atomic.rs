@@ -10,7 +10,7 @@ use crate::error::{QuantError, Result};
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     let parent = parent_of(path);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
-    let mut tmp = tempfile_in(&parent, path)?;
+    let tmp = tempfile_in(&parent, path)?;
     let res = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(contents)?;
@@ -20,9 +20,7 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     res.map_err(|e| {
         let _ = fs::remove_file(&tmp);
         QuantError::io("cannot write", path, e)
-    })?;
-    tmp.clear();
-    Ok(())
+    })
 }
 
 /// Writes `files` (plain names) into folder `out`. A fresh staging folder next to `out` receives everything first;
