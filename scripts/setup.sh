@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: Rust is missing. Install Rust 1.85 or newer (https://rustup.rs), then run this again." >&2
+  echo "setup: Rust is missing. Install Rust 1.89 or newer (https://rustup.rs), then run this again." >&2
   exit 1
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
