@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# protobuf-compiler: builds the ONNX reader; the rest are the simulators and FPGA tools the flows drive.
-APT_PACKAGES=(protobuf-compiler pkg-config iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
+# protobuf-compiler: builds the ONNX reader; g++ and make: build Verilator models; the rest are the simulators
+# and FPGA tools the flows drive.
+APT_PACKAGES=(protobuf-compiler pkg-config g++ make iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
