@@ -187,7 +187,7 @@ impl DesignConfig {
         let act = range("act_bits", raw.act_bits, 2, 16)?;
         let pn = range("pn", raw.pn.unwrap_or(1), 1, 64)?;
         let pm = range("pm", raw.pm.unwrap_or(1), 1, 256)?;
-        let (code, offsets, acc_required) = match pe {
+        let (code, offsets, acc_required, shift) = match pe {
             PeKind::Shift => {
                 let Some(n) = raw.code_bits else {
                     return Err(bad("code_bits", "(missing)".into(), "required for pe = \"shift\": 1..=8".into()));
@@ -201,7 +201,8 @@ impl DesignConfig {
                 let group = ScaleGroup { scale_exp: 0, offset_pos: op, offset_neg: on };
                 let acc = width::accumulator_width(act as u32, format, group, k as u32, pn as u32)
                     .map_err(|e| bad("act_bits", act.to_string(), e.to_string()))?;
-                (n, (op, on), acc as usize)
+                let shift = usize::from(format.magnitudes()) - 1 + usize::from(op.max(on));
+                (n, (op, on), acc as usize, shift)
             }
             PeKind::Mul => {
                 if let Some(n) = raw.code_bits.filter(|&n| n != 16) {
@@ -221,7 +222,7 @@ impl DesignConfig {
                 // 16-bit weights: products of magnitude at most 2^(A-1) * 2^15.
                 let b = width::bound(act as u32, Some(15), Some(15), (k * k * pn) as u64)
                     .map_err(|e| bad("act_bits", act.to_string(), e.to_string()))?;
-                (16, (0, 0), (b.width as usize).max(32))
+                (16, (0, 0), (b.width as usize).max(32), 0)
             }
         };
         let max_tier = ACC_TIERS[ACC_TIERS.len() - 1];
@@ -317,7 +318,7 @@ impl DesignConfig {
             pe,
             k,
             image_width,
-            widths: Widths { act, code, acc },
+            widths: Widths { act, code, acc, shift },
             offsets,
             pn,
             pm,

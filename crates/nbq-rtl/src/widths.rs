@@ -22,6 +22,16 @@ pub struct Widths {
     pub code: usize,
     /// Accumulator bits ACC, at most the tier.
     pub acc: usize,
+    /// Largest left shift a shift PE must support: `(r - 1) + max(offsets)` (0 for the multiplier PE). The
+    /// shift amount is masked to the bits this needs, so the barrel shifter has only those stages.
+    pub shift: usize,
+}
+
+impl Widths {
+    /// Bits of a shift amount up to `self.shift` (at least 1).
+    pub fn shift_bits(&self) -> usize {
+        (usize::BITS - self.shift.leading_zeros()).max(1) as usize
+    }
 }
 
 /// Bits `0..n` set.

@@ -28,7 +28,7 @@ fn snapshot(name: &str, verilog: &str) {
 fn shift_pe() {
     snapshot(
         "shift_pe_a8_n3_acc24",
-        &nbq_rtl::emit::verilog(&mut ShiftPe::<32>::new(Widths { act: 8, code: 3, acc: 24 })).unwrap(),
+        &nbq_rtl::emit::verilog(&mut ShiftPe::<32>::new(Widths { act: 8, code: 3, acc: 24, shift: 2 })).unwrap(),
     );
 }
 
@@ -36,7 +36,7 @@ fn shift_pe() {
 fn mul_pe() {
     snapshot(
         "mul_pe_a8_acc32",
-        &nbq_rtl::emit::verilog(&mut MulPe::<32>::new(Widths { act: 8, code: 16, acc: 32 })).unwrap(),
+        &nbq_rtl::emit::verilog(&mut MulPe::<32>::new(Widths { act: 8, code: 16, acc: 32, shift: 0 })).unwrap(),
     );
 }
 

@@ -17,7 +17,9 @@ fn vcd_dir() -> PathBuf {
 fn run_shift<const TIER: usize>(a: usize, n: usize, acc: usize, offsets: (u8, u8), seed: u64, model: Model) -> Verdict {
     let kind = PeKind::Shift { format: CodeFormat::new(n as u32).unwrap(), offsets };
     let setup = PeSetup { act_bits: a as u32, kind, acc_bits: acc, tier: TIER };
-    let mut pe = ShiftPe::<TIER>::new(Widths { act: a, code: n, acc });
+    let r = usize::from(CodeFormat::new(n as u32).unwrap().magnitudes());
+    let shift = r - 1 + usize::from(offsets.0.max(offsets.1));
+    let mut pe = ShiftPe::<TIER>::new(Widths { act: a, code: n, acc, shift });
     let verilog = nbq_rtl::emit::verilog(&mut pe).unwrap();
     let (stim, exp) = vectors(&setup, 400, seed, model);
     let name = format!("shift_pe_a{a}_n{n}_acc{acc}_tier{TIER}_off{}_{}", offsets.0, offsets.1);
@@ -82,7 +84,7 @@ fn zero_extension_model_is_caught_with_a_waveform() {
 
 fn assert_mul<const TIER: usize>(a: usize, acc: usize) {
     let setup = PeSetup { act_bits: a as u32, kind: PeKind::Mul, acc_bits: acc, tier: TIER };
-    let mut pe = MulPe::<TIER>::new(Widths { act: a, code: 16, acc });
+    let mut pe = MulPe::<TIER>::new(Widths { act: a, code: 16, acc, shift: 0 });
     let verilog = nbq_rtl::emit::verilog(&mut pe).unwrap();
     let (stim, exp) = vectors(&setup, 400, 3, Model::Golden);
     let name = format!("mul_pe_a{a}_acc{acc}_tier{TIER}");

@@ -16,7 +16,9 @@
 //! Code decoding as in `nbq_quant::code`: sign bit n-1, magnitude `m` below it; `m = 0` is zero (the unused
 //! "negative zero" code too); otherwise shift = `m - 1 + offset`. For n = 1 the code is the sign and
 //! shift = offset. Bit growth: the A-bit pixel is sign-extended *explicitly* (masks OR-ed in, never a cast),
-//! shifted and added or subtracted at the tier width; the analysis-derived ACC keeps it from overflowing.
+//! shifted and added or subtracted at the tier width; the analysis-derived ACC keeps it from overflowing. The
+//! shift amount is masked to the bits the design's largest shift (`Widths::shift`) needs, so the barrel shifter
+//! has only those stages; larger offsets than the design's are therefore not supported.
 
 use rust_hdl::prelude::*;
 
@@ -53,6 +55,7 @@ pub struct ShiftPe<const ACC: usize> {
     code_sign: Constant<Bits<BUS_BITS>>,
     mag_mask: Constant<Bits<BUS_BITS>>,
     sign_only: Constant<Bit>,
+    shift_mask: Constant<Bits<SHIFT_BITS>>,
     acc_mask: Constant<Bits<ACC>>,
     acc_sign: Constant<Bits<ACC>>,
     acc_ext: Constant<Bits<ACC>>,
@@ -101,6 +104,7 @@ impl<const ACC: usize> ShiftPe<ACC> {
             code_sign: Constant::new(bit(w.code - 1)),
             mag_mask: Constant::new(low_mask(w.code - 1)),
             sign_only: Constant::new(w.code == 1),
+            shift_mask: Constant::new(low_mask(w.shift_bits().min(SHIFT_BITS))),
             acc_mask: Constant::new(low_mask(w.acc)),
             acc_sign: Constant::new(bit(w.acc - 1)),
             acc_ext: Constant::new(high_mask(w.acc)),
@@ -148,7 +152,8 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
             self.is_zero.next = self.mag.val() == 0;
             self.shift.next = self.mag.val() - 1 + self.offset.val();
         }
-        self.product.next = self.ext.val() << self.shift.val();
+        // Only the stages a design's largest shift needs: offsets beyond the design's are not supported.
+        self.product.next = self.ext.val() << (self.shift.val() & self.shift_mask.val());
         // Add or subtract into the passing partial sum, then reduce to ACC bits and sign-extend to the tier.
         self.raw.next = self.psum_in.val() + self.product.val();
         if self.negative.val() {

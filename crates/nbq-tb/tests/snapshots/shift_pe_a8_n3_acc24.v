@@ -25,6 +25,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     localparam  code_sign = 16'h4;
     localparam  mag_mask = 16'h3;
     localparam  sign_only = 1'b0;
+    localparam  shift_mask = 8'h3;
     localparam  acc_mask = 32'hffffff;
     localparam  acc_sign = 32'h800000;
     localparam  acc_ext = 32'hff000000;
@@ -111,7 +112,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
             is_zero = mag == 32'h0;
             shift = mag - 32'h1 + offset;
         end
-        product = ext << shift;
+        product = ext << (shift & shift_mask);
         raw = psum_in + product;
         if (negative) begin
             raw = psum_in - product;
