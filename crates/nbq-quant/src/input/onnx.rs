@@ -144,14 +144,14 @@ fn tensor_values(t: &TensorProto) -> std::result::Result<Vec<f32>, String> {
     let dtype = DataType::try_from(t.data_type).map_err(|_| format!("unknown data type {}", t.data_type))?;
     match dtype {
         DataType::Float if !t.raw_data.is_empty() => {
-            if t.raw_data.len() % 4 != 0 {
+            if !t.raw_data.len().is_multiple_of(4) {
                 return Err(format!("raw data of {} bytes is not a whole number of float32 values", t.raw_data.len()));
             }
             Ok(t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
         }
         DataType::Float => Ok(t.float_data.clone()),
         DataType::Double if !t.raw_data.is_empty() => {
-            if t.raw_data.len() % 8 != 0 {
+            if !t.raw_data.len().is_multiple_of(8) {
                 return Err(format!("raw data of {} bytes is not a whole number of float64 values", t.raw_data.len()));
             }
             Ok(t.raw_data.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as f32).collect())
