@@ -20,6 +20,7 @@ enum Command {
     Inspect(cmd::inspect::Args),
     Generate(cmd::generate::Args),
     Sim(cmd::sim::Args),
+    Synth(cmd::synth::Args),
     Thresholds(cmd::thresholds::Args),
     Demo(cmd::demo::Args),
 }
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Generate(a) => cmd::generate::run(a),
         Command::Sim(a) => cmd::sim::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };

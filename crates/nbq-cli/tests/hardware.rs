@@ -112,3 +112,36 @@ fn a_missing_simulator_is_named_with_its_package() {
         assert!(t.contains(&format!("install the Debian package '{package}'")), "{t}");
     }
 }
+
+#[test]
+fn zcu102_flow_writes_vivado_files_and_a_yosys_estimate() {
+    let d = tempfile::tempdir().unwrap();
+    let mut dsp = Vec::new();
+    for name in ["svpe_k3", "vpe_k3"] {
+        let out = d.path().join(name);
+        let cfg = designs().join(format!("{name}.toml"));
+        let o = nbq(&["synth", "-c", cfg.to_str().unwrap(), "--target", "zcu102", "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        for f in
+            [format!("{name}.v"), format!("{name}.xdc"), "vivado.tcl".into(), "report.json".into(), "report.md".into()]
+        {
+            assert!(out.join(&f).exists(), "{f} missing");
+        }
+        let xdc = fs::read_to_string(out.join(format!("{name}.xdc"))).unwrap();
+        assert!(xdc.contains("create_clock -period 5.000 -name clock [get_ports clock]"), "{xdc}");
+        let tcl = fs::read_to_string(out.join("vivado.tcl")).unwrap();
+        assert!(tcl.contains("synth_design -top top -part xczu9eg-ffvb1156-2-e -mode out_of_context"), "{tcl}");
+        let r: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+        assert!(r["used"]["lut"].as_u64().unwrap() > 0);
+        dsp.push(r["used"]["dsp"].as_u64().unwrap());
+    }
+    // The shift array needs no multiplier; the multiplier array has one DSP per PE (k^2 = 9).
+    assert_eq!(dsp, [0, 9]);
+}
+
+#[test]
+fn unknown_target_is_refused_with_the_choices() {
+    let o = nbq(&["synth", "-c", designs().join("svpe_k3.toml").to_str().unwrap(), "--target", "arty"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("invalid value 'arty' for '--target <TARGET>'"), "{}", text(&o));
+}

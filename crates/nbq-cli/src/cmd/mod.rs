@@ -5,4 +5,5 @@ pub mod generate;
 pub mod inspect;
 pub mod quantize;
 pub mod sim;
+pub mod synth;
 pub mod thresholds;

@@ -1,0 +1,10 @@
+//! nbq-flow: synthesis flows for generated designs. Each flow step runs an external tool with its exit status
+//! checked and its output kept in the error; results are parsed from the tools' machine-readable outputs.
+
+pub mod report;
+pub mod yosys;
+pub mod zcu102;
+
+pub use yosys::FlowError;
+
+pub use report::{Report, Resources};

@@ -1,0 +1,63 @@
+//! One report schema for every target: resources used and available, and timing where the flow measures it.
+
+use serde::Serialize;
+
+/// Resource counts of a synthesized design (fields a target does not have are 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Resources {
+    /// Look-up tables (Xilinx LUT1..LUT6) or logic cells (iCE40 SB_LUT4).
+    pub lut: u64,
+    /// Flip-flops.
+    pub ff: u64,
+    /// Carry-chain cells (Xilinx CARRY4/CARRY8, iCE40 SB_CARRY).
+    pub carry: u64,
+    /// DSP slices (DSP48E2).
+    pub dsp: u64,
+    /// Block RAM in 36 Kb equivalents (a RAMB18 counts one half) or iCE40 4 Kb blocks.
+    pub bram: f64,
+    /// LUTs used as memory or shift registers.
+    pub lutram: u64,
+}
+
+/// What a synthesis flow reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub design: String,
+    pub target: String,
+    pub device: String,
+    /// The tool and step that produced the counts.
+    pub source: String,
+    pub used: Resources,
+    pub available: Resources,
+    /// Achieved maximum clock frequency, when the flow places and routes.
+    pub fmax_mhz: Option<f64>,
+    pub target_mhz: f64,
+}
+
+impl Report {
+    /// A Markdown table of used / available / percent.
+    pub fn markdown(&self) -> String {
+        let row = |name: &str, u: f64, a: f64| {
+            let pct = if a > 0.0 { format!("{:.2} %", 100.0 * u / a) } else { "-".into() };
+            format!("| {name} | {u} | {a} | {pct} |\n")
+        };
+        let (u, a) = (self.used, self.available);
+        let mut s = format!(
+            "{} on {} ({}), counts from {}\n\n| resource | used | available | use |\n|---|---:|---:|---:|\n",
+            self.design, self.target, self.device, self.source
+        );
+        s += &row("LUT", u.lut as f64, a.lut as f64);
+        s += &row("FF", u.ff as f64, a.ff as f64);
+        s += &row("carry", u.carry as f64, a.carry as f64);
+        s += &row("DSP", u.dsp as f64, a.dsp as f64);
+        s += &row("BRAM (36 Kb)", u.bram, a.bram);
+        s += &row("LUTRAM/SRL", u.lutram as f64, a.lutram as f64);
+        s += &match self.fmax_mhz {
+            Some(f) => format!("\nFmax {f:.1} MHz (target {} MHz)\n", self.target_mhz),
+            None => {
+                format!("\nFmax: not measured by this flow (target {} MHz; run the Vivado script)\n", self.target_mhz)
+            }
+        };
+        s
+    }
+}

@@ -1,0 +1,81 @@
+//! Yosys synthesis to cell counts (`stat -json` on the flattened design).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use nbq_tb::lint::YOSYS;
+use nbq_tb::TbError;
+
+use crate::report::Resources;
+
+/// Errors of the flows.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Tool(#[from] TbError),
+    #[error("cannot read Yosys's statistics: {0}")]
+    Stat(String),
+}
+
+/// Cell counts of the flattened top module after running `script` (which must end in a synthesis command) on
+/// `verilog`.
+pub fn cell_counts(verilog: &str, synth: &str) -> Result<BTreeMap<String, u64>, FlowError> {
+    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
+        what: "create a temporary folder",
+        path: PathBuf::from("/tmp"),
+        source: e,
+    })?;
+    let d = dir.path();
+    std::fs::write(d.join("design.v"), verilog).map_err(|e| TbError::Io {
+        what: "write",
+        path: d.join("design.v"),
+        source: e,
+    })?;
+    let script = format!("read_verilog design.v; {synth}; tee -q -o stat.json stat -json");
+    YOSYS.run(&["-q", "-p", &script], d)?;
+    let text = std::fs::read_to_string(d.join("stat.json")).map_err(|e| FlowError::Stat(e.to_string()))?;
+    parse_stat(&text)
+}
+
+/// The `num_cells_by_type` of module `top` in Yosys's `stat -json` output.
+pub fn parse_stat(text: &str) -> Result<BTreeMap<String, u64>, FlowError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| FlowError::Stat(e.to_string()))?;
+    let cells = v["modules"]["\\top"]["num_cells_by_type"]
+        .as_object()
+        .ok_or_else(|| FlowError::Stat("no module `top` with cell counts (was the design flattened?)".into()))?;
+    cells
+        .iter()
+        .map(|(k, n)| {
+            n.as_u64().map(|n| (k.clone(), n)).ok_or_else(|| FlowError::Stat(format!("count of {k} is not a number")))
+        })
+        .collect()
+}
+
+/// Xilinx cell counts grouped into resources.
+pub fn xilinx_resources(cells: &BTreeMap<String, u64>) -> Resources {
+    let sum = |pred: &dyn Fn(&str) -> bool| cells.iter().filter(|(k, _)| pred(k)).map(|(_, n)| n).sum::<u64>();
+    Resources {
+        lut: sum(&|k| k.starts_with("LUT")),
+        ff: sum(&|k| matches!(k, "FDRE" | "FDSE" | "FDCE" | "FDPE")),
+        carry: sum(&|k| k.starts_with("CARRY")),
+        dsp: sum(&|k| k.starts_with("DSP48")),
+        bram: sum(&|k| k.starts_with("RAMB36")) as f64 + 0.5 * sum(&|k| k.starts_with("RAMB18")) as f64,
+        lutram: sum(&|k| {
+            k.starts_with("RAM32") || k.starts_with("RAM64") || k.starts_with("RAM128") || k.starts_with("SRL")
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_json_is_grouped_into_resources() {
+        let text = r#"{"modules": {"\\top": {"num_cells_by_type": {"LUT2": 5, "LUT6": 2, "FDRE": 7, "CARRY4": 3,
+            "DSP48E2": 9, "RAMB18E2": 3, "RAM64M8": 6, "SRL16E": 1, "BUFG": 1}}}}"#;
+        let r = xilinx_resources(&parse_stat(text).unwrap());
+        assert_eq!(r, Resources { lut: 7, ff: 7, carry: 3, dsp: 9, bram: 1.5, lutram: 7 });
+        assert!(parse_stat("{}").unwrap_err().to_string().contains("no module `top`"));
+    }
+}
