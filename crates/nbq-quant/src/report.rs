@@ -34,10 +34,6 @@ pub struct LayerReport {
     pub sqnr_db: Option<f64>,
 }
 
-fn signed_exp(e: i32) -> String {
-    e.to_string()
-}
-
 impl LayerReport {
     /// Compares `q` with the float tensor it came from.
     pub fn new(float: &FloatTensor, q: &QuantizedTensor) -> Result<Self> {
@@ -76,7 +72,7 @@ impl LayerReport {
                         Granularity::Tensor => {
                             let g = q.groups()[0];
                             let off = if neg { g.offset_neg } else { g.offset_pos };
-                            format!("{sign}2^{}", signed_exp(g.scale_exp + i32::from(idx) + i32::from(off)))
+                            format!("{sign}2^{}", g.scale_exp + i32::from(idx) + i32::from(off))
                         }
                         Granularity::Channel => format!("{sign}2^(s+{idx}+off)"),
                     };
