@@ -129,6 +129,28 @@ pub struct DesignConfig {
     pub requantizer: Option<RequantConfig>,
 }
 
+impl std::fmt::Display for DesignConfig {
+    /// One line naming every structural parameter, e.g. for command summaries.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pe = match self.pe {
+            PeKind::Shift => "shift",
+            PeKind::Mul => "multiplier",
+        };
+        write!(
+            f,
+            "{pe} PE, k = {}, W = {}, A = {}, n = {}, ACC = {} ({}-bit tier), Pn = {}, Pm = {}",
+            self.k,
+            self.image_width,
+            self.widths.act,
+            self.widths.code,
+            self.widths.acc,
+            self.acc_tier,
+            self.pn,
+            self.pm
+        )
+    }
+}
+
 impl DesignConfig {
     /// Reads and validates a design file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {

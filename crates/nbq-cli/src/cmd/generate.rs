@@ -51,18 +51,8 @@ pub fn run(a: Args) -> Result<()> {
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;
     let modules = g.verilog.matches("\nmodule ").count() + usize::from(g.verilog.starts_with("module "));
     println!(
-        "generated {} ({:?} PE, k = {}, W = {}, A = {}, n = {}, ACC = {} of a {}-bit tier, Pn = {}, Pm = {}) in {secs:.2} s: \
-         {} bytes of Verilog, {modules} modules -> {}",
+        "generated {} ({cfg}) in {secs:.2} s: {} bytes of Verilog, {modules} modules -> {}",
         cfg.name,
-        cfg.pe,
-        cfg.k,
-        cfg.image_width,
-        cfg.widths.act,
-        cfg.widths.code,
-        cfg.widths.acc,
-        cfg.acc_tier,
-        cfg.pn,
-        cfg.pm,
         g.verilog.len(),
         out.display()
     );

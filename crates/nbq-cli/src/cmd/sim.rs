@@ -113,17 +113,9 @@ pub fn run(a: Args) -> Result<()> {
     };
     println!(
         "PASS {}: {} images, {cycles} cycles, {compared} output values bit-exact against the golden model \
-         ({:?} PE, k = {}, W = {}, A = {}, n = {}, ACC = {}, Pn = {}, Pm = {}; {simulator}) in {:.1} s",
+         ({cfg}; {simulator}) in {:.1} s",
         cfg.name,
         a.vectors,
-        cfg.pe,
-        cfg.k,
-        cfg.image_width,
-        cfg.widths.act,
-        cfg.widths.code,
-        cfg.widths.acc,
-        cfg.pn,
-        cfg.pm,
         t0.elapsed().as_secs_f64(),
     );
     Ok(())
