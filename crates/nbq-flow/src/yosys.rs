@@ -1,7 +1,6 @@
 //! Yosys synthesis to cell counts (`stat -json` on the flattened design).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use nbq_tb::lint::YOSYS;
 use nbq_tb::TbError;
@@ -20,17 +19,8 @@ pub enum FlowError {
 /// Cell counts of the flattened top module after running `script` (which must end in a synthesis command) on
 /// `verilog`.
 pub fn cell_counts(verilog: &str, synth: &str) -> Result<BTreeMap<String, u64>, FlowError> {
-    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
-        what: "create a temporary folder",
-        path: PathBuf::from("/tmp"),
-        source: e,
-    })?;
+    let dir = nbq_tb::tool::workdir(&[("design.v", verilog)])?;
     let d = dir.path();
-    std::fs::write(d.join("design.v"), verilog).map_err(|e| TbError::Io {
-        what: "write",
-        path: d.join("design.v"),
-        source: e,
-    })?;
     let script = format!("read_verilog design.v; {synth}; tee -q -o stat.json stat -json");
     YOSYS.run(&["-q", "-p", &script], d)?;
     let text = std::fs::read_to_string(d.join("stat.json")).map_err(|e| FlowError::Stat(e.to_string()))?;

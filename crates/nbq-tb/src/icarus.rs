@@ -1,9 +1,9 @@
 //! Icarus Verilog (`iverilog -g2005` + `vvp`): the simulator that is always available in CI.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::harness::{Harness, Trace, OUTPUT_FILE, STIMULUS_FILE, VCD_FILE};
-use crate::tool::{IVERILOG, VVP};
+use crate::tool::{workdir, IVERILOG, VVP};
 use crate::{TbError, Value};
 
 /// Simulates `design` (Verilog text whose top module is `top`) for `stimulus.len()` cycles and returns the
@@ -14,18 +14,10 @@ pub fn simulate(
     stimulus: &[Vec<Value>],
     keep_vcd: Option<&Path>,
 ) -> Result<Trace, TbError> {
-    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
-        what: "create a temporary folder",
-        path: PathBuf::from("/tmp"),
-        source: e,
-    })?;
+    let tb = harness.testbench(stimulus.len(), keep_vcd.is_some())?;
+    let stim = harness.stimulus(stimulus)?;
+    let dir = workdir(&[("design.v", design), ("tb.v", &tb), (STIMULUS_FILE, &stim)])?;
     let d = dir.path();
-    let write = |name: &str, text: &str| {
-        std::fs::write(d.join(name), text).map_err(|e| TbError::Io { what: "write", path: d.join(name), source: e })
-    };
-    write("design.v", design)?;
-    write("tb.v", &harness.testbench(stimulus.len(), keep_vcd.is_some())?)?;
-    write(STIMULUS_FILE, &harness.stimulus(stimulus)?)?;
     IVERILOG.run(&["-g2005", "-s", "nbq_tb", "-o", "sim.vvp", "design.v", "tb.v"], d)?;
     VVP.run(&["-n", "sim.vvp"], d)?;
     if let Some(vcd) = keep_vcd {

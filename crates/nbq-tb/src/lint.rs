@@ -8,9 +8,7 @@
 //! * `UNUSEDSIGNAL`: outputs of sub-blocks that a design does not need (the last PE's pixel delay, the valid flags
 //!   of all but one convolver) stay in the sub-block's port list; synthesis removes them.
 
-use std::path::PathBuf;
-
-use crate::tool::{Tool, IVERILOG};
+use crate::tool::{workdir, Tool, IVERILOG};
 use crate::TbError;
 
 pub const VERILATOR: Tool = Tool { name: "Verilator", program: "verilator", package: "verilator" };
@@ -21,14 +19,8 @@ pub const VERILATOR_WAIVERS: [&str; 3] = ["WIDTH", "DECLFILENAME", "UNUSEDSIGNAL
 
 /// Runs the three checks on `verilog` (top module `top`); the first failure is returned with the tool's output.
 pub fn check(verilog: &str) -> Result<(), TbError> {
-    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
-        what: "create a temporary folder",
-        path: PathBuf::from("/tmp"),
-        source: e,
-    })?;
+    let dir = workdir(&[("design.v", verilog)])?;
     let d = dir.path();
-    let file = d.join("design.v");
-    std::fs::write(&file, verilog).map_err(|e| TbError::Io { what: "write", path: file.clone(), source: e })?;
     IVERILOG.run(&["-g2005", "-s", "top", "-o", "design.vvp", "design.v"], d)?;
     let mut args = vec!["--lint-only", "-Wall", "--top-module", "top"];
     let waivers: Vec<String> = VERILATOR_WAIVERS.iter().map(|w| format!("-Wno-{w}")).collect();

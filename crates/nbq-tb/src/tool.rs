@@ -16,6 +16,20 @@ pub struct Tool {
 pub const IVERILOG: Tool = Tool { name: "Icarus Verilog", program: "iverilog", package: "iverilog" };
 pub const VVP: Tool = Tool { name: "Icarus Verilog runtime", program: "vvp", package: "iverilog" };
 
+/// A fresh temporary folder holding `files` (name, contents); removed when dropped.
+pub fn workdir(files: &[(&str, &str)]) -> Result<tempfile::TempDir, TbError> {
+    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
+        what: "create a temporary folder",
+        path: "/tmp".into(),
+        source: e,
+    })?;
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|e| TbError::Io { what: "write", path, source: e })?;
+    }
+    Ok(dir)
+}
+
 impl Tool {
     /// Runs the program with `args` in `dir`; a non-zero exit is an error carrying stdout and stderr.
     pub fn run(&self, args: &[&str], dir: &Path) -> Result<Output, TbError> {

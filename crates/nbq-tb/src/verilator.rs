@@ -3,11 +3,12 @@
 //! [`crate::harness`] for the cycle protocol), so both are compared with the golden model the same way.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Harness, Port, Trace, OUTPUT_FILE, STIMULUS_FILE};
 use crate::lint::VERILATOR;
+use crate::tool::workdir;
 use crate::{TbError, Value};
 
 /// A compiled Verilator model of one design, ready to run any number of stimulus files.
@@ -89,19 +90,8 @@ impl Model {
     /// Compiles `design` (top module `top`) with Verilator for the ports in `harness`.
     pub fn build(design: &str, harness: &Harness) -> Result<Model, TbError> {
         let t0 = Instant::now();
-        let dir = tempfile::tempdir().map_err(|e| TbError::Io {
-            what: "create a temporary folder",
-            path: PathBuf::from("/tmp"),
-            source: e,
-        })?;
+        let dir = workdir(&[("design.v", design), ("driver.cpp", &driver(harness))])?;
         let d = dir.path();
-        for (name, text) in [("design.v", design.to_string()), ("driver.cpp", driver(harness))] {
-            std::fs::write(d.join(name), text).map_err(|e| TbError::Io {
-                what: "write",
-                path: d.join(name),
-                source: e,
-            })?;
-        }
         VERILATOR.run(
             &[
                 "--cc",
