@@ -55,7 +55,7 @@ impl QuantizedTensor {
         for (i, &c) in codes.iter().enumerate() {
             format.split(c).map_err(|e| bad(format!("code at flat index {i}: {e}")))?;
         }
-        Ok(QuantizedTensor { name, shape, channel_axis, format, method, granularity, groups, codes })
+        Ok(Self::from_parts(&name, shape, channel_axis, format, method, granularity, groups, codes))
     }
 
     /// For the quantizers, whose codes are legal by construction; checked in debug builds.

@@ -127,3 +127,33 @@ fn known_small_convolution() {
     assert_eq!(o.shape, [1, 1, 2, 2]);
     assert_eq!(o.data, vec![17, 20, 26, 29]);
 }
+
+#[test]
+fn quantized_kernels_feed_the_golden_model() {
+    use nbq_quant::{quantize, CodeFormat, FloatTensor, Granularity, Method};
+    let w: Vec<f32> = (0..18).map(|i| ((i as f32) * 0.9).sin()).collect();
+    let q = quantize(
+        &FloatTensor::new("k", vec![2, 1, 3, 3], 0, w).unwrap(),
+        Method::Nbq,
+        CodeFormat::new(3).unwrap(),
+        Granularity::Tensor,
+    )
+    .unwrap();
+    let cw = ConvWeights::from_quantized(&q).unwrap();
+    assert_eq!(cw.dims(), (2, 1, 3));
+    assert_eq!(cw.terms(), q.terms().as_slice());
+    let x = Activations::new([1, 1, 3, 3], 8, vec![1; 9]).unwrap();
+    let out = conv2d_shift::<i32>(&x, &cw, ConvParams::default()).unwrap();
+    // All-ones input: each output is the sum of its kernel's integer terms.
+    let sums: Vec<i32> = q.terms().chunks(9).map(|c| c.iter().map(|t| t.to_i128().unwrap() as i32).sum()).collect();
+    assert_eq!(out.data, sums);
+    let flat = quantize(
+        &FloatTensor::new("fc", vec![2, 9], 0, vec![0.5; 18]).unwrap(),
+        Method::Nbq,
+        CodeFormat::new(3).unwrap(),
+        Granularity::Tensor,
+    )
+    .unwrap();
+    let e = ConvWeights::from_quantized(&flat).unwrap_err().to_string();
+    assert_eq!(e, "tensor 'fc' of shape [2, 9] is not a square convolution kernel [M, C, k, k]");
+}

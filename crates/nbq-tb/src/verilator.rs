@@ -3,7 +3,6 @@
 //! [`crate::harness`] for the cycle protocol), so both are compared with the golden model the same way.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::harness::{Harness, Port, Trace, OUTPUT_FILE, STIMULUS_FILE};
@@ -142,10 +141,5 @@ impl Model {
             source: e,
         })?;
         Ok((self.harness.parse_outputs(&text, stimulus.len())?, secs))
-    }
-
-    /// Folder of the compiled model.
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }

@@ -1,6 +1,6 @@
 //! Accumulator integer types for the golden model: `i32`, `i64`, `i128` for speed, and `Wide` (512-bit, from
-//! `bnum`) for the widest formats (8-bit codes shift by up to 255). [`AccKind::for_width`] picks the narrowest
-//! type that holds a given accumulator width.
+//! `bnum`) for the widest formats (8-bit codes shift by up to 255). Callers pick the narrowest type that holds
+//! the width analysis's bound; the golden model refuses a narrower one.
 
 use std::fmt::{Debug, Display};
 use std::ops::{Add, Mul, Neg, Sub};
@@ -111,28 +111,6 @@ impl Accumulator for Wide {
         let mut out: Vec<u64> = (0..n).map(|i| u64::try_from((self >> (64 * i as u32)) & low64).unwrap_or(0)).collect();
         mask_top(&mut out, width);
         out
-    }
-}
-
-/// Which accumulator type a width needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccKind {
-    I32,
-    I64,
-    I128,
-    Wide,
-}
-
-impl AccKind {
-    /// The narrowest type that holds `width` bits (None above 512).
-    pub fn for_width(width: u32) -> Option<AccKind> {
-        Some(match width {
-            0..=32 => AccKind::I32,
-            33..=64 => AccKind::I64,
-            65..=128 => AccKind::I128,
-            129..=512 => AccKind::Wide,
-            _ => return None,
-        })
     }
 }
 

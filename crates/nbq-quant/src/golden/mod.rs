@@ -5,6 +5,6 @@ pub mod acc;
 pub mod conv;
 pub mod width;
 
-pub use acc::{AccKind, Accumulator, Wide};
+pub use acc::{Accumulator, Wide};
 pub use conv::{conv2d_int, conv2d_mul, conv2d_shift, Activations, ConvOutput, ConvParams, ConvWeights};
 pub use width::{accumulator_width, bound, AccBound};

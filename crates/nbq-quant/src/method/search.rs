@@ -147,11 +147,6 @@ impl GroupStats {
         GroupStats { max_pos, max_neg, pos: SortedSide::new(pos), neg: SortedSide::new(neg) }
     }
 
-    /// Statistics of a contiguous slice (the fast path for whole tensors).
-    pub fn of_slice(data: &[f32]) -> Self {
-        Self::gather(data.iter(), data.len())
-    }
-
     pub fn max_abs(&self) -> f64 {
         self.max_pos.max(self.max_neg)
     }
