@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::board::SelfTestData;
 use crate::config::{Adders, DesignConfig, PeKind};
 use crate::emit::{verilog, EmitError};
 
@@ -56,30 +57,43 @@ pub struct Generated {
 #[macro_export]
 macro_rules! with_engine {
     ($c:expr, $e:ident => $body:expr) => {
-        $crate::with_engine!(@tier $c, $e => $body; 32, 64, 128, 256, 512)
+        $crate::with_block!($c, [$crate::conv::ShiftEngine], [$crate::conv::MulEngine],
+            ($c.pm, $c.pn, $c.k, $c.image_width, $c.widths, $c.thresholds()), $e => $body)
     };
-    (@tier $c:expr, $e:ident => $body:expr; $($tier:literal),+) => {
+}
+
+/// Builds `$shift::<ACC, AW>::new $args` or `$mul::<ACC, AW>::new $args` (types given in brackets) (by the design's PE kind, with its
+/// accumulator tier and line address width as the const parameters), binds it to `$e` and evaluates `$body`.
+#[macro_export]
+macro_rules! with_block {
+    ($c:expr, $shift:tt, $mul:tt, $args:tt, $e:ident => $body:expr) => {
+        $crate::with_block!(@tier $c, $shift, $mul, $args, $e => $body; 32, 64, 128, 256, 512)
+    };
+    (@tier $c:expr, $shift:tt, $mul:tt, $args:tt, $e:ident => $body:expr; $($tier:literal),+) => {
         match $c.acc_tier {
-            $( $tier => $crate::with_engine!(@aw $c, $e => $body; $tier; 4, 6, 8, 10, 12), )+
+            $( $tier => $crate::with_block!(@aw $c, $shift, $mul, $args, $e => $body; $tier; 4, 6, 8, 10, 12), )+
             t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
         }
     };
-    (@aw $c:expr, $e:ident => $body:expr; $tier:literal; $($aw:literal),+) => {
+    (@aw $c:expr, $shift:tt, $mul:tt, $args:tt, $e:ident => $body:expr; $tier:literal; $($aw:literal),+) => {
         match $c.line_addr_bits {
             $( $aw => match $c.pe {
                 $crate::PeKind::Shift => {
                     #[allow(unused_mut)]
-                    let mut $e = $crate::conv::ShiftEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths, $c.thresholds());
+                    let mut $e = $crate::with_block!(@new $shift, $tier, $aw, $args);
                     $body
                 }
                 $crate::PeKind::Mul => {
                     #[allow(unused_mut)]
-                    let mut $e = $crate::conv::MulEngine::<$tier, $aw>::new($c.pm, $c.pn, $c.k, $c.image_width, $c.widths, $c.thresholds());
+                    let mut $e = $crate::with_block!(@new $mul, $tier, $aw, $args);
                     $body
                 }
             }, )+
             a => unreachable!("line address width {a} is not one of config::LINE_ADDR_BITS"),
         }
+    };
+    (@new [$($ty:tt)*], $tier:literal, $aw:literal, $args:tt) => {
+        $($ty)*::<$tier, $aw>::new $args
     };
 }
 
@@ -115,6 +129,15 @@ fn mark_dsp_adders(verilog: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// The Verilog of a self-testing board top (module `top`, ports `clock` and `leds[7:0]`) around one convolver of
+/// `c`, streaming and checking `data` (see [`crate::board`]); identical modules collapsed.
+pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<String, EmitError> {
+    data.check().map_err(EmitError::Check)?;
+    let v = crate::with_block!(c, [crate::board::ShiftSelfTest], [crate::board::MulSelfTest],
+        (c.k, c.image_width, c.widths, data), e => verilog(&mut e))?;
+    Ok(crate::dedup::collapse(&v))
 }
 
 /// The parameters and port table of `c`'s engine.

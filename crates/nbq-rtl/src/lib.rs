@@ -2,6 +2,7 @@
 //! and checked Verilog emission.
 #![allow(missing_debug_implementations)] // rust-hdl blocks hold simulator state that has no Debug
 
+pub mod board;
 pub mod config;
 pub mod conv;
 pub mod dedup;
@@ -12,4 +13,4 @@ pub mod requant;
 pub mod widths;
 
 pub use config::{Adders, DesignConfig, PeKind};
-pub use generate::{generate, Generated, Params};
+pub use generate::{generate, generate_self_test, Generated, Params};

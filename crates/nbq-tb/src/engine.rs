@@ -5,6 +5,7 @@
 
 use nbq_quant::golden::{conv2d_int, conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
 use nbq_quant::{CodeFormat, ScaleGroup, Term};
+use nbq_rtl::board::SelfTestData;
 use nbq_rtl::{DesignConfig, PeKind};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -249,4 +250,41 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
         at: "weight chain after loading".into(),
     });
     (stim, expect)
+}
+
+/// ROM contents for the self-testing board top ([`nbq_rtl::board`]) around one convolver of `c`: a random kernel
+/// and image (`k + 1` lines, or `k` if that does not fit the ROMs), `k` flush pixels, and the golden window sums.
+pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (k, w, a) = (c.k, c.image_width, c.widths.act);
+    let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
+    let fits = |h: usize| {
+        let d = SelfTestData {
+            weights: vec![0; k * k],
+            pixels: vec![0; w * h + k],
+            expected: vec![Vec::new(); (h + 1 - k) * (w + 1 - k)],
+            offsets: c.offsets,
+        };
+        d.check()
+    };
+    let height = if fits(k + 1).is_ok() { k + 1 } else { fits(k).map(|()| k)? };
+    let weights = weights(c, k * k, Data::Random, &mut rng);
+    // Mostly random pixels, with the extremes often enough that the widest sums occur.
+    let image: Vec<i32> = (0..w * height)
+        .map(|_| match rng.random_range(0..6) {
+            0 => lo,
+            1 => hi,
+            _ => rng.random_range(lo..=hi),
+        })
+        .collect();
+    let gold = golden(c, (1, 1), height, &image, &weights);
+    let mut pixels: Vec<u16> = image.iter().map(|&p| p as u16).collect();
+    pixels.extend(std::iter::repeat_n(0, k));
+    let expected = gold
+        .iter()
+        .map(|v| {
+            Value::from_words(&v.to_words(c.widths.acc as u32), c.widths.acc).sign_extend(c.widths.acc, c.acc_tier).0
+        })
+        .collect();
+    Ok(SelfTestData { weights, pixels, expected, offsets: c.offsets })
 }

@@ -2,6 +2,7 @@
 //! golden model. rust-hdl's own simulator can disagree with the Verilog it emits, so only this counts as
 //! verification.
 
+pub mod board;
 pub mod check;
 pub mod engine;
 pub mod error;
