@@ -1,8 +1,8 @@
 //! A board top with a built-in self-test: ROMs of a kernel, an image and the golden model's window sums
 //! (computed when the design is generated), one convolver of the design under test, and LEDs.
 //!
-//! After configuration the top loads the kernel through the weight chain, streams the image (plus `k` flush
-//! pixels) with a stall on every eighth cycle, and compares every window the convolver reports (`valid_out`)
+//! After configuration the top loads the kernel through the weight chain, streams the image (plus the flush
+//! pixels that bring out its last windows) with a stall on every eighth cycle, and compares every window the convolver reports (`valid_out`)
 //! with the next expected sum. When the stream has drained it shows the verdict:
 //!
 //! | LED | meaning |
@@ -83,6 +83,10 @@ macro_rules! define_self_test {
             widx: DFF<Bits<KERNEL_ADDR_BITS>>,
             pidx: DFF<Bits<STREAM_ADDR_BITS>>,
             eidx: DFF<Bits<STREAM_ADDR_BITS>>,
+            // `eidx + 1`, stored with bit 0 inverted so that its power-up value 0 means 1.
+            ahead_x: DFF<Bits<STREAM_ADDR_BITS>>,
+            exp_q: DFF<Bits<ACC>>,
+            mismatch_q: DFF<Bit>,
             drain: DFF<Bits<4>>,
             tick: DFF<Bits<3>>,
             load_q: DFF<Bit>,
@@ -104,6 +108,8 @@ macro_rules! define_self_test {
             led_fail: Constant<Bits<8>>,
             led_done: Constant<Bits<8>>,
             led_beat: Constant<Bits<8>>,
+            one: Constant<Bits<STREAM_ADDR_BITS>>,
+            ahead: Signal<Local, Bits<STREAM_ADDR_BITS>>,
             done: Signal<Local, Bit>,
             pass: Signal<Local, Bit>,
             led_word: Signal<Local, Bits<8>>,
@@ -127,6 +133,11 @@ macro_rules! define_self_test {
                     widx: Default::default(),
                     pidx: Default::default(),
                     eidx: Default::default(),
+                    ahead_x: Default::default(),
+                    exp_q: Default::default(),
+                    mismatch_q: Default::default(),
+                    one: Constant::new(1u64.into()),
+                    ahead: Default::default(),
                     drain: Default::default(),
                     tick: Default::default(),
                     load_q: Default::default(),
@@ -159,12 +170,11 @@ macro_rules! define_self_test {
             #[hdl_gen]
             fn update(&mut self) {
                 dff_setup!(
-                    self, clock, phase, widx, pidx, eidx, drain, tick, load_q, valid_q, clear_q, weight_q, pixel_q,
-                    got_q, sum_q, fail, beat
+                    self, clock, phase, widx, pidx, eidx, ahead_x, exp_q, mismatch_q, drain, tick, load_q, valid_q,
+                    clear_q, weight_q, pixel_q, got_q, sum_q, fail, beat
                 );
                 self.kernel.address.next = self.widx.q.val();
                 self.image.address.next = self.pidx.q.val();
-                self.sums.address.next = self.eidx.q.val();
                 self.dut.clock.next = self.clock.val();
                 self.dut.load.next = self.load_q.q.val();
                 self.dut.weight_in.next = self.weight_q.q.val();
@@ -202,14 +212,23 @@ macro_rules! define_self_test {
                         self.phase.d.next = 3.into();
                     }
                 }
-                // Check every reported window against the next expected sum.
+                // Check every reported window against the next expected sum, in two registered steps: `exp_q`
+                // holds the sum expected next (read from the ROM at the index `eidx` will have after this edge),
+                // and `mismatch_q` the comparison.
                 self.got_q.d.next = self.dut.valid_out.val();
                 self.sum_q.d.next = self.dut.sum_out.val();
+                self.ahead.next = self.ahead_x.q.val() ^ self.one.val();
+                self.sums.address.next = self.eidx.q.val();
                 if self.got_q.q.val() {
-                    self.eidx.d.next = self.eidx.q.val() + 1;
-                    if (self.sum_q.q.val() != self.sums.data.val()) | (self.eidx.q.val() == self.windows.val()) {
-                        self.fail.d.next = true;
-                    }
+                    self.sums.address.next = self.ahead.val();
+                    self.eidx.d.next = self.ahead.val();
+                    self.ahead_x.d.next = (self.ahead.val() + 1) ^ self.one.val();
+                }
+                self.exp_q.d.next = self.sums.data.val();
+                self.mismatch_q.d.next = self.got_q.q.val()
+                    & ((self.sum_q.q.val() != self.exp_q.q.val()) | (self.eidx.q.val() == self.windows.val()));
+                if self.mismatch_q.q.val() {
+                    self.fail.d.next = true;
                 }
                 self.done.next = self.phase.q.val() == 3;
                 self.pass.next = self.done.val() & !self.fail.q.val() & (self.eidx.q.val() == self.windows.val());

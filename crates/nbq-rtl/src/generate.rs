@@ -224,12 +224,12 @@ pub fn params(c: &DesignConfig) -> Params {
         line_buffer_depth: 1 << c.line_addr_bits,
         latency: format!(
             "the sums of the window whose newest pixel is consumed at edge e appear after the edge consuming the \
-             {}th later pixel, one cycle later (valid_out high): {} consumed pixels + 1 cycle",
-            c.k, c.k
+             {l}th later pixel, one cycle later (valid_out high): {l} consumed pixels + 1 cycle",
+            l = crate::conv::window_latency(c.k)
         ),
         protocol: "valid-only streaming: pixels in raster order, image width image_width, one pixel per input \
                    channel per consuming edge; stalls (valid_in low) are allowed anywhere; an image's last windows \
-                   appear as k further pixels are consumed (the next image's, or k flush pixels); windows are \
+                   appear as k + 1 further pixels are consumed (the next image's, or k + 1 flush pixels); windows are \
                    computed without padding (stride 1): pad the image before streaming it for 'same' outputs"
             .into(),
         weight_loading: "hold load high for weight_load_cycles cycles and present the weights of cluster pm-1, \

@@ -182,11 +182,12 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     }
     let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
-    // Stream: (cycle of the consuming edge, image, row, column) of every consumed pixel; k flush pixels follow.
+    // Stream: (cycle of the consuming edge, image, row, column) of every consumed pixel; flush pixels follow.
+    let lat = nbq_rtl::conv::window_latency(k);
     let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
     let plane = w * h;
     let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
-    let total = s.images * plane + k;
+    let total = s.images * plane + lat;
     for n in 0..total {
         while rng.random_bool(s.stall) {
             let noise: Vec<i32> = (0..pn).map(|_| rng.random_range(lo..=hi)).collect();
@@ -208,7 +209,7 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let mut valid_at = vec![false; stim.len()];
     let (oh, ow) = (h + 1 - k, w + 1 - k);
     for (n, &(_, img, r, col)) in consumed.iter().enumerate() {
-        let Some(&(edge, ..)) = consumed.get(n + k) else { break };
+        let Some(&(edge, ..)) = consumed.get(n + lat) else { break };
         let Some(m) = img else { continue };
         if r + 1 >= k && col + 1 >= k {
             let (oy, ox) = (r + 1 - k, col + 1 - k);
@@ -253,7 +254,8 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
 }
 
 /// ROM contents for the self-testing board top ([`nbq_rtl::board`]) around one convolver of `c`: a random kernel
-/// and image (`k + 1` lines, or `k` if that does not fit the ROMs), `k` flush pixels, and the golden window sums.
+/// and image (`k + 1` lines, or `k` if that does not fit the ROMs), the flush pixels that bring out its last
+/// windows, and the golden window sums.
 pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, String> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (k, w, a) = (c.k, c.image_width, c.widths.act);
@@ -261,7 +263,7 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
     let fits = |h: usize| {
         let d = SelfTestData {
             weights: vec![0; k * k],
-            pixels: vec![0; w * h + k],
+            pixels: vec![0; w * h + nbq_rtl::conv::window_latency(k)],
             expected: vec![Vec::new(); (h + 1 - k) * (w + 1 - k)],
             offsets: c.offsets,
         };
@@ -279,7 +281,7 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
         .collect();
     let gold = golden(c, (1, 1), height, &image, &weights);
     let mut pixels: Vec<u16> = image.iter().map(|&p| p as u16).collect();
-    pixels.extend(std::iter::repeat_n(0, k));
+    pixels.extend(std::iter::repeat_n(0, nbq_rtl::conv::window_latency(k)));
     let expected = gold
         .iter()
         .map(|v| {

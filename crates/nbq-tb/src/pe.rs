@@ -120,6 +120,10 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
     let mut exp = Vec::with_capacity(cycles * 3);
     let zero_act = Value::from_u64(0, BUS);
     let (mut code, mut act_q, mut psum_q) = (0u64, [zero_act.clone(), zero_act], Value::from_u64(0, tier));
+    // Until the first load a PE holds the zero weight (for n = 1 too, whose code 0 is +1).
+    let mut loaded = false;
+    // The PE multiplies the pixel of the previous enabled edge (its first pixel register).
+    let mut x_q = 0i32;
     for i in 0..cycles {
         let enable = i < 10 || rng.random_bool(0.8);
         let load = i < 8 || rng.random_bool(0.3);
@@ -170,16 +174,19 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
         // The rising edge at the end of cycle i.
         if enable {
             let p = match model {
-                Model::Golden => product(s, x, code),
+                Model::Golden if !loaded => Wide::zero(),
+                Model::Golden => product(s, x_q, code),
                 // (x mod 2^A) * weight: what a zero-extending datapath would compute.
-                Model::WrongZeroExtension => product(s, 1, code) * Wide::from(i64::from(x & ((1i32 << a) - 1))),
+                Model::WrongZeroExtension => product(s, 1, code) * Wide::from(i64::from(x_q & ((1i32 << a) - 1))),
             };
             let sum = Value::from_words(&(words_to_wide(&psum_in.0) + p).to_words(tier as u32), tier);
             psum_q = sum.sign_extend(acc, tier);
             act_q = [Value::from_i128(i128::from(x), BUS), act_q[0].clone()];
+            x_q = x;
         }
         if load {
             code = code_in;
+            loaded = true;
         }
     }
     (stim, exp)

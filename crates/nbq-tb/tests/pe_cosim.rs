@@ -72,11 +72,11 @@ fn zero_extension_model_is_caught_with_a_waveform() {
         Verdict::Match(_) => panic!("a zero-extending model must disagree with the sign-extending hardware"),
         Verdict::Mismatch(m) => {
             assert_eq!(m.port, "psum_out");
-            // The code register loads at edge 0; cycle 1 drives a positive pixel, cycle 2 the first negative one
-            // against a loaded code, so its partial sum (visible after edge 2, at cycle 3) is the first to differ.
-            assert_eq!(m.cycle, 3);
+            // Edge 0 loads the code while the PE's pixel register takes cycle 0's most negative pixel; edge 1
+            // multiplies the two, so its partial sum (visible at cycle 2) is the first to differ.
+            assert_eq!(m.cycle, 2);
             let text = m.to_string();
-            assert!(text.starts_with("design shift_pe_a8_n3_acc24_tier32_off0_0: port psum_out at cycle 3"), "{text}");
+            assert!(text.starts_with("design shift_pe_a8_n3_acc24_tier32_off0_0: port psum_out at cycle 2"), "{text}");
             assert!(m.vcd.as_ref().is_some_and(|v| std::fs::metadata(v).is_ok_and(|md| md.len() > 0)), "{text}");
         }
     }

@@ -5,8 +5,9 @@
 //! accumulator tier `ACC` and the line-buffer address width `AW` (at most `2^AW` pixels per line) are compile-time.
 //!
 //! # Row (`K` PEs)
-//! PE `i` takes the row's pixel after `2i` consumed pixels and the partial sum of PE `i-1`; after consuming pixel
-//! `s` the row's `psum_out` is `sum_i w_i * x[s - K + 1 - i]` (latency K). Weight codes shift in through
+//! PE `i` takes the row's pixel after `2i` consumed pixels, registers it, and adds its product with the
+//! registered pixel to the partial sum of PE `i-1`; after consuming pixel `s` the row's `psum_out` is
+//! `sum_i w_i * x[s - K - i]` (latency K + 1). Weight codes shift in through
 //! `weight_in` → PE 0 → … → PE K-1 → `weight_out` while `load` is high.
 //!
 //! # Convolver (`K` rows, `K - 1` line buffers of the image width)
@@ -16,11 +17,11 @@
 //!
 //! Protocol: a pixel (raster order, `width` pixels per line) is consumed at each rising edge where `valid_in` is
 //! high; `clear` high marks the consumed pixel as the first of an image (or, without `valid_in`, resets the
-//! position). After the edge that consumes pixel `n + K`, `sum_out` holds the correlation
+//! position). After the edge that consumes pixel `n + K + 1`, `sum_out` holds the correlation
 //! `sum_{ky,kx} kernel[ky][kx] * x[r-K+1+ky][c-K+1+kx]` of the window whose newest pixel `(r, c)` is pixel `n`
-//! (latency: K consumed pixels); `valid_out` is high for exactly one cycle, right after that edge, when the window
-//! lies wholly inside the image (`r, c >= K-1`). An image's last outputs therefore appear only as K further pixels
-//! are consumed (the next image's, or K flush pixels).
+//! (latency: K + 1 consumed pixels, see [`crate::conv::window_latency`]); `valid_out` is high for exactly one
+//! cycle, right after that edge, when the window lies wholly inside the image (`r, c >= K-1`). An image's last
+//! outputs therefore appear only as K + 1 further pixels are consumed (the next image's, or K + 1 flush pixels).
 
 /// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe`.
 #[macro_export]
@@ -107,17 +108,22 @@ macro_rules! define_conv_array {
             out_q: DFF<Bits<ACC>>,
             col: DFF<Bits<16>>,
             row: DFF<Bits<8>>,
-            flags: DFF<Bits<8>>,
+            col_ok: DFF<Bit>,
+            row_ok: DFF<Bit>,
+            flags: DFF<Bits<16>>,
             fresh: DFF<Bit>,
             last_col: Constant<Bits<16>>,
-            k_col: Constant<Bits<16>>,
-            k_row: Constant<Bits<8>>,
+            k_is_1: Constant<Bit>,
+            k_minus_2_col: Constant<Bits<16>>,
+            k_minus_2_row: Constant<Bits<8>>,
             k_minus_1_row: Constant<Bits<8>>,
-            flag_tap: Constant<Bits<8>>,
-            flag_in: Constant<Bits<8>>,
+            flag_tap: Constant<Bits<16>>,
+            flag_in: Constant<Bits<16>>,
             sum: Signal<Local, Bits<ACC>>,
             cur_col: Signal<Local, Bits<16>>,
             cur_row: Signal<Local, Bits<8>>,
+            cur_col_ok: Signal<Local, Bit>,
+            cur_row_ok: Signal<Local, Bit>,
             window_ok: Signal<Local, Bit>,
         }
 
@@ -148,17 +154,22 @@ macro_rules! define_conv_array {
                     out_q: Default::default(),
                     col: Default::default(),
                     row: Default::default(),
+                    col_ok: Default::default(),
+                    row_ok: Default::default(),
                     flags: Default::default(),
                     fresh: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
-                    k_col: Constant::new(Bits::<16>::from(k as u64)),
-                    k_row: Constant::new(Bits::<8>::from(k as u64)),
+                    k_is_1: Constant::new(k == 1),
+                    k_minus_2_col: Constant::new(Bits::<16>::from(k.saturating_sub(2) as u64)),
+                    k_minus_2_row: Constant::new(Bits::<8>::from(k.saturating_sub(2) as u64)),
                     k_minus_1_row: Constant::new(Bits::<8>::from(k as u64 - 1)),
-                    flag_tap: Constant::new(Bits::<8>::from(1u64 << k)),
-                    flag_in: Constant::new(Bits::<8>::from(1u64)),
+                    flag_tap: Constant::new(Bits::<16>::from(1u64 << $crate::conv::window_latency(k))),
+                    flag_in: Constant::new(Bits::<16>::from(1u64)),
                     sum: Default::default(),
                     cur_col: Default::default(),
                     cur_row: Default::default(),
+                    cur_col_ok: Default::default(),
+                    cur_row_ok: Default::default(),
                     window_ok: Default::default(),
                 }
             }
@@ -167,7 +178,7 @@ macro_rules! define_conv_array {
         impl<const ACC: usize, const AW: usize> Logic for $conv<ACC, AW> {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, out_q, col, row, flags, fresh);
+                dff_setup!(self, clock, out_q, col, row, col_ok, row_ok, flags, fresh);
                 for d in 0..self.rows.len() {
                     self.rows[d].clock.next = self.clock.val();
                     self.rows[d].enable.next = self.valid_in.val();
@@ -201,17 +212,23 @@ macro_rules! define_conv_array {
                     self.sum.next = self.sum.val() + self.rows[d].psum_out.val();
                 }
                 // Position of the pixel being consumed, and whether its window lies inside the image.
+                // `col_ok` / `row_ok` register `col >= k - 1` / `row >= k - 1`, kept up to date as the counters
+                // move, so no comparison lies on the path to the output flags (for k = 1 both always hold).
                 self.cur_col.next = self.col.q.val();
                 self.cur_row.next = self.row.q.val();
+                self.cur_col_ok.next = self.col_ok.q.val() | self.k_is_1.val();
+                self.cur_row_ok.next = self.row_ok.q.val() | self.k_is_1.val();
                 if self.clear.val() {
                     self.cur_col.next = 0.into();
                     self.cur_row.next = 0.into();
+                    self.cur_col_ok.next = self.k_is_1.val();
+                    self.cur_row_ok.next = self.k_is_1.val();
                     self.col.d.next = 0.into();
                     self.row.d.next = 0.into();
+                    self.col_ok.d.next = self.k_is_1.val();
+                    self.row_ok.d.next = self.k_is_1.val();
                 }
-                // `col + 1 >= k` rather than `col >= k - 1`: for k = 1 the latter compares with 0 and is constant.
-                self.window_ok.next =
-                    ((self.cur_col.val() + 1) >= self.k_col.val()) & ((self.cur_row.val() + 1) >= self.k_row.val());
+                self.window_ok.next = self.cur_col_ok.val() & self.cur_row_ok.val();
                 self.fresh.d.next = self.valid_in.val();
                 if self.valid_in.val() {
                     self.out_q.d.next = self.sum.val();
@@ -220,9 +237,13 @@ macro_rules! define_conv_array {
                         self.flags.d.next = (self.flags.q.val() << 1) | self.flag_in.val();
                     }
                     self.col.d.next = self.cur_col.val() + 1;
+                    self.col_ok.d.next = self.cur_col_ok.val() | (self.cur_col.val() == self.k_minus_2_col.val());
+                    self.row_ok.d.next = self.cur_row_ok.val();
                     if self.cur_col.val() == self.last_col.val() {
                         self.col.d.next = 0.into();
+                        self.col_ok.d.next = self.k_is_1.val();
                         self.row.d.next = self.cur_row.val() + 1;
+                        self.row_ok.d.next = self.cur_row_ok.val() | (self.cur_row.val() == self.k_minus_2_row.val());
                         if self.cur_row.val() == self.k_minus_1_row.val() {
                             self.row.d.next = self.cur_row.val();
                         }

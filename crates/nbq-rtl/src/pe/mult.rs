@@ -1,5 +1,6 @@
-//! VPE processing element: `psum_out <= psum_in + act_in * weight`, the n-BQ-NN paper's 16-bit multiplier
-//! baseline, with exactly the ports of [`super::ShiftPe`] so that arrays differ only in the PE.
+//! VPE processing element: `psum_out <= psum_in + x * weight` (`x` the pixel of the previous enabled edge, as in
+//! the shift PE), the n-BQ-NN paper's 16-bit multiplier baseline, with exactly the ports and timing of
+//! [`super::ShiftPe`] so that arrays differ only in the PE.
 //!
 //! The weight register holds a 16-bit two's complement weight (the whole `weight_in` bus) instead of an
 //! exponent code; `off_pos`/`off_neg` are accepted and unused. Latencies as the shift PE: `psum_out` 1 enabled
@@ -104,7 +105,7 @@ impl<const ACC: usize> Logic for MulPe<ACC> {
         if (self.act_in.val() & self.act_sign.val()) != 0 {
             self.a16.next = (self.act_in.val() & self.act_mask.val()) | self.act_ext.val();
         }
-        self.a_s.next = signed_cast(self.a16.val());
+        self.a_s.next = signed_cast(self.act_q1.q.val());
         self.w_s.next = signed_cast(self.weight.q.val());
         self.prod_s.next = self.a_s.val() * self.w_s.val();
         self.prod_u.next = unsigned_cast(self.prod_s.val());

@@ -1,14 +1,19 @@
-//! SVPE processing element: `psum_out <= psum_in ± (act_in << shift)`, the n-BQ-NN paper's shift PE.
+//! SVPE processing element: `psum_out <= psum_in ± (x << shift)`, the n-BQ-NN paper's shift PE, where `x` is the
+//! pixel of the previous enabled edge (held in the PE's first pixel register).
 //!
 //! Ports (all synchronous to `clock`; widths in [`crate::widths`]):
 //! * `load`, `weight_in` (16 bits, the n-bit code in the low bits), `weight_out`: when `load` is high at a rising
 //!   edge the code register takes `weight_in`; `weight_out` shows the register, so PEs chain into one shift
 //!   register for loading weights.
-//! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric methods).
+//! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric methods),
+//!   sampled while `load` is high: the PE decodes the code into sign, zero flag and shift amount as it loads, so
+//!   the offsets must be valid during loading (they are per-layer constants) and may change only with a reload.
+//!   Until the first load the PE holds the zero weight (as the multiplier PE does).
 //! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
 //! * `act_in` (16 bits; the low A bits are the two's complement pixel, the rest is ignored), `psum_in` (ACC tier).
-//! * `psum_out`: `psum_in + term(code) * act_in`, reduced to ACC bits and sign-extended to the tier; registered,
-//!   latency 1 enabled edge.
+//! * `psum_out`: `psum_in + term(code) * x`, with `x` the `act_in` of the previous enabled edge, reduced to ACC
+//!   bits and sign-extended to the tier; registered, latency 1 enabled edge. Computing from the registered pixel
+//!   keeps block-RAM outputs and long routes off the arithmetic path (the line buffers feed PEs directly).
 //! * `act_out`: the pixel sign-extended to 16 bits, through two registers: latency 2 enabled edges. Pixels move
 //!   along a chain of PEs at half the speed of the partial sums: the systolic FIR arrangement in which chained PEs
 //!   compute a convolution with their weights held in place.
@@ -42,6 +47,12 @@ pub struct ShiftPe<const ACC: usize> {
     pub act_out: Signal<Out, Bits<BUS_BITS>>,
     pub psum_out: Signal<Out, Bits<ACC>>,
     code: DFF<Bits<BUS_BITS>>,
+    neg_q: DFF<Bit>,
+    // The shift amount split for speed: a one-hot select of its low two bits (all zero for the zero code, so the
+    // first stage also zeroes the product) and the rest as a plain amount. Power-up state 0: the PE holds the
+    // zero weight until the first load (also for n = 1, which has no zero code).
+    sel_q: DFF<Bits<4>>,
+    shift_hi_q: DFF<Bits<SHIFT_BITS>>,
     act_q1: DFF<Bits<BUS_BITS>>,
     act_q2: DFF<Bits<BUS_BITS>>,
     psum_q: DFF<Bits<ACC>>,
@@ -67,7 +78,14 @@ pub struct ShiftPe<const ACC: usize> {
     offset: Signal<Local, Bits<SHIFT_BITS>>,
     shift: Signal<Local, Bits<SHIFT_BITS>>,
     is_zero: Signal<Local, Bit>,
+    sel: Signal<Local, Bits<4>>,
+    low_bits: Constant<Bits<SHIFT_BITS>>,
+    stage: Signal<Local, Bits<ACC>>,
     product: Signal<Local, Bits<ACC>>,
+    addend: Signal<Local, Bits<ACC>>,
+    carry_in: Signal<Local, Bits<ACC>>,
+    ones: Constant<Bits<ACC>>,
+    one: Constant<Bits<ACC>>,
     raw: Signal<Local, Bits<ACC>>,
     sum: Signal<Local, Bits<ACC>>,
 }
@@ -92,6 +110,9 @@ impl<const ACC: usize> ShiftPe<ACC> {
             act_out: Default::default(),
             psum_out: Default::default(),
             code: Default::default(),
+            neg_q: Default::default(),
+            sel_q: Default::default(),
+            shift_hi_q: Default::default(),
             act_q1: Default::default(),
             act_q2: Default::default(),
             psum_q: Default::default(),
@@ -115,7 +136,14 @@ impl<const ACC: usize> ShiftPe<ACC> {
             offset: Default::default(),
             shift: Default::default(),
             is_zero: Default::default(),
+            sel: Default::default(),
+            low_bits: Constant::new(Bits::<SHIFT_BITS>::from(3u64)),
+            stage: Default::default(),
             product: Default::default(),
+            addend: Default::default(),
+            carry_in: Default::default(),
+            ones: Constant::new(Bits::<ACC>::mask()),
+            one: Constant::new(Bits::<ACC>::from(1u64)),
             raw: Default::default(),
             sum: Default::default(),
         }
@@ -125,23 +153,11 @@ impl<const ACC: usize> ShiftPe<ACC> {
 impl<const ACC: usize> Logic for ShiftPe<ACC> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, code, act_q1, act_q2, psum_q);
-        if self.load.val() {
-            self.code.d.next = self.weight_in.val() & self.code_mask.val();
-        }
-        self.weight_out.next = self.code.q.val();
-        // Explicit sign extension: A bits to the bus, then the bus to the accumulator tier.
-        self.a16.next = self.act_in.val() & self.act_mask.val();
-        if (self.act_in.val() & self.act_sign.val()) != 0 {
-            self.a16.next = (self.act_in.val() & self.act_mask.val()) | self.act_ext.val();
-        }
-        self.ext.next = bit_cast::<ACC, BUS_BITS>(self.a16.val());
-        if (self.a16.val() & self.bus_sign.val()) != 0 {
-            self.ext.next = bit_cast::<ACC, BUS_BITS>(self.a16.val()) | self.tier_ext.val();
-        }
-        // Decode the code: sign, magnitude, shift.
-        self.negative.next = (self.code.q.val() & self.code_sign.val()) != 0;
-        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.code.q.val() & self.mag_mask.val());
+        dff_setup!(self, clock, code, neg_q, sel_q, shift_hi_q, act_q1, act_q2, psum_q);
+        // Decode the code arriving on the weight chain: sign, magnitude, shift (registered with the code when it
+        // loads, so the datapath below starts from flip-flops).
+        self.negative.next = (self.weight_in.val() & self.code_sign.val()) != 0;
+        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.weight_in.val() & self.mag_mask.val());
         self.offset.next = self.off_pos.val();
         if self.negative.val() {
             self.offset.next = self.off_neg.val();
@@ -152,16 +168,61 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
             self.is_zero.next = self.mag.val() == 0;
             self.shift.next = self.mag.val() - 1 + self.offset.val();
         }
-        // Only the stages a design's largest shift needs: offsets beyond the design's are not supported.
-        self.product.next = self.ext.val() << (self.shift.val() & self.shift_mask.val());
-        // Add or subtract into the passing partial sum, then reduce to ACC bits and sign-extend to the tier.
-        self.raw.next = self.psum_in.val() + self.product.val();
-        if self.negative.val() {
-            self.raw.next = self.psum_in.val() - self.product.val();
+        self.sel.next = 0.into();
+        if !self.is_zero.val() {
+            self.sel.next = 1.into();
+            if (self.shift.val() & self.low_bits.val()) == 1 {
+                self.sel.next = 2.into();
+            }
+            if (self.shift.val() & self.low_bits.val()) == 2 {
+                self.sel.next = 4.into();
+            }
+            if (self.shift.val() & self.low_bits.val()) == 3 {
+                self.sel.next = 8.into();
+            }
         }
-        if self.is_zero.val() {
-            self.raw.next = self.psum_in.val();
+        if self.load.val() {
+            self.code.d.next = self.weight_in.val() & self.code_mask.val();
+            self.neg_q.d.next = self.negative.val() & !self.is_zero.val();
+            self.sel_q.d.next = self.sel.val();
+            // Only the stages a design's largest shift needs: offsets beyond the design's are not supported.
+            self.shift_hi_q.d.next = self.shift.val() & self.shift_mask.val() & !self.low_bits.val();
         }
+        self.weight_out.next = self.code.q.val();
+        // Explicit sign extension: A bits to the bus, then the bus to the accumulator tier.
+        self.a16.next = self.act_in.val() & self.act_mask.val();
+        if (self.act_in.val() & self.act_sign.val()) != 0 {
+            self.a16.next = (self.act_in.val() & self.act_mask.val()) | self.act_ext.val();
+        }
+        self.ext.next = bit_cast::<ACC, BUS_BITS>(self.act_q1.q.val());
+        if (self.act_q1.q.val() & self.bus_sign.val()) != 0 {
+            self.ext.next = bit_cast::<ACC, BUS_BITS>(self.act_q1.q.val()) | self.tier_ext.val();
+        }
+        // Shift by the low two bits with the one-hot select (two LUT levels on a 4-input-LUT fabric), then by
+        // the rest.
+        self.stage.next = 0.into();
+        if self.sel_q.q.val().get_bit(0) {
+            self.stage.next = self.stage.val() | self.ext.val();
+        }
+        if self.sel_q.q.val().get_bit(1) {
+            self.stage.next = self.stage.val() | (self.ext.val() << 1);
+        }
+        if self.sel_q.q.val().get_bit(2) {
+            self.stage.next = self.stage.val() | (self.ext.val() << 2);
+        }
+        if self.sel_q.q.val().get_bit(3) {
+            self.stage.next = self.stage.val() | (self.ext.val() << 3);
+        }
+        self.product.next = self.stage.val() << self.shift_hi_q.q.val();
+        // psum ± product in one carry chain: subtracting adds the complement and a carry in.
+        self.addend.next = self.product.val();
+        self.carry_in.next = 0.into();
+        if self.neg_q.q.val() {
+            self.addend.next = self.product.val() ^ self.ones.val();
+            self.carry_in.next = self.one.val();
+        }
+        self.raw.next = self.psum_in.val() + self.addend.val() + self.carry_in.val();
+        // Reduce to ACC bits and sign-extend to the tier.
         self.sum.next = self.raw.val() & self.acc_mask.val();
         if (self.raw.val() & self.acc_sign.val()) != 0 {
             self.sum.next = (self.raw.val() & self.acc_mask.val()) | self.acc_ext.val();

@@ -89,7 +89,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         if ((act_in & act_sign) != 32'h0) begin
             a16 = (act_in & act_mask) | act_ext;
         end
-        a_s = $signed(a16);
+        a_s = $signed(act_q1$q);
         w_s = $signed(weight$q);
         prod_s = a_s * w_s;
         prod_u = $unsigned(prod_s);

@@ -29,11 +29,23 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     localparam  acc_mask = 32'hffffff;
     localparam  acc_sign = 32'h800000;
     localparam  acc_ext = 32'hff000000;
+    localparam  low_bits = 8'h3;
+    localparam  ones = 32'hffffffff;
+    localparam  one = 32'h1;
     
     // Stub signals
     reg  [15:0] code$d;
     wire  [15:0] code$q;
     reg  code$clock;
+    reg  neg_q$d;
+    wire  neg_q$q;
+    reg  neg_q$clock;
+    reg  [3:0] sel_q$d;
+    wire  [3:0] sel_q$q;
+    reg  sel_q$clock;
+    reg  [7:0] shift_hi_q$d;
+    wire  [7:0] shift_hi_q$q;
+    reg  shift_hi_q$clock;
     reg  [15:0] act_q1$d;
     wire  [15:0] act_q1$q;
     reg  act_q1$clock;
@@ -52,7 +64,11 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     reg  [7:0] offset;
     reg  [7:0] shift;
     reg  is_zero;
+    reg  [3:0] sel;
+    reg  [31:0] stage;
     reg  [31:0] product;
+    reg  [31:0] addend;
+    reg  [31:0] carry_in;
     reg  [31:0] raw;
     reg  [31:0] sum;
     
@@ -61,6 +77,21 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         .d(code$d),
         .q(code$q),
         .clock(code$clock)
+    );
+    top$neg_q neg_q(
+        .d(neg_q$d),
+        .q(neg_q$q),
+        .clock(neg_q$clock)
+    );
+    top$sel_q sel_q(
+        .d(sel_q$d),
+        .q(sel_q$q),
+        .clock(sel_q$clock)
+    );
+    top$shift_hi_q shift_hi_q(
+        .d(shift_hi_q$d),
+        .q(shift_hi_q$q),
+        .clock(shift_hi_q$clock)
     );
     top$act_q1 act_q1(
         .d(act_q1$d),
@@ -81,27 +112,21 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     // Update code
     always @(*) begin
         code$clock = clock;
+        neg_q$clock = clock;
+        sel_q$clock = clock;
+        shift_hi_q$clock = clock;
         act_q1$clock = clock;
         act_q2$clock = clock;
         psum_q$clock = clock;
         code$d = code$q;
+        neg_q$d = neg_q$q;
+        sel_q$d = sel_q$q;
+        shift_hi_q$d = shift_hi_q$q;
         act_q1$d = act_q1$q;
         act_q2$d = act_q2$q;
         psum_q$d = psum_q$q;
-        if (load) begin
-            code$d = weight_in & code_mask;
-        end
-        weight_out = code$q;
-        a16 = act_in & act_mask;
-        if ((act_in & act_sign) != 32'h0) begin
-            a16 = (act_in & act_mask) | act_ext;
-        end
-        ext = ((a16) & 32'hffffffff);
-        if ((a16 & bus_sign) != 32'h0) begin
-            ext = ((a16) & 32'hffffffff) | tier_ext;
-        end
-        negative = (code$q & code_sign) != 32'h0;
-        mag = ((code$q & mag_mask) & 8'hff);
+        negative = (weight_in & code_sign) != 32'h0;
+        mag = ((weight_in & mag_mask) & 8'hff);
         offset = off_pos;
         if (negative) begin
             offset = off_neg;
@@ -112,14 +137,55 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
             is_zero = mag == 32'h0;
             shift = mag - 32'h1 + offset;
         end
-        product = ext << (shift & shift_mask);
-        raw = psum_in + product;
-        if (negative) begin
-            raw = psum_in - product;
+        sel = 32'h0;
+        if (~is_zero) begin
+            sel = 32'h1;
+            if ((shift & low_bits) == 32'h1) begin
+                sel = 32'h2;
+            end
+            if ((shift & low_bits) == 32'h2) begin
+                sel = 32'h4;
+            end
+            if ((shift & low_bits) == 32'h3) begin
+                sel = 32'h8;
+            end
         end
-        if (is_zero) begin
-            raw = psum_in;
+        if (load) begin
+            code$d = weight_in & code_mask;
+            neg_q$d = negative & ~is_zero;
+            sel_q$d = sel;
+            shift_hi_q$d = shift & shift_mask & ~low_bits;
         end
+        weight_out = code$q;
+        a16 = act_in & act_mask;
+        if ((act_in & act_sign) != 32'h0) begin
+            a16 = (act_in & act_mask) | act_ext;
+        end
+        ext = ((act_q1$q) & 32'hffffffff);
+        if ((act_q1$q & bus_sign) != 32'h0) begin
+            ext = ((act_q1$q) & 32'hffffffff) | tier_ext;
+        end
+        stage = 32'h0;
+        if (sel_q$q[32'h0]) begin
+            stage = stage | ext;
+        end
+        if (sel_q$q[32'h1]) begin
+            stage = stage | (ext << 32'h1);
+        end
+        if (sel_q$q[32'h2]) begin
+            stage = stage | (ext << 32'h2);
+        end
+        if (sel_q$q[32'h3]) begin
+            stage = stage | (ext << 32'h3);
+        end
+        product = stage << shift_hi_q$q;
+        addend = product;
+        carry_in = 32'h0;
+        if (neg_q$q) begin
+            addend = product ^ ones;
+            carry_in = one;
+        end
+        raw = psum_in + addend + carry_in;
         sum = raw & acc_mask;
         if ((raw & acc_sign) != 32'h0) begin
             sum = (raw & acc_mask) | acc_ext;
@@ -193,6 +259,25 @@ module top$code(d,q,clock);
 endmodule // top$code
 
 
+module top$neg_q(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$neg_q
+
+
 module top$psum_q(d,q,clock);
     
     // Module arguments
@@ -210,3 +295,41 @@ module top$psum_q(d,q,clock);
     end
           
 endmodule // top$psum_q
+
+
+module top$sel_q(d,q,clock);
+    
+    // Module arguments
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 4'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$sel_q
+
+
+module top$shift_hi_q(d,q,clock);
+    
+    // Module arguments
+    input wire  [7:0] d;
+    output reg  [7:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 8'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$shift_hi_q
