@@ -145,3 +145,70 @@ fn unknown_target_is_refused_with_the_choices() {
     assert!(!o.status.success());
     assert!(text(&o).contains("invalid value 'arty' for '--target <TARGET>'"), "{}", text(&o));
 }
+
+#[test]
+fn alchitry_cu_flow_routes_the_papers_convolver_at_100_mhz_and_writes_a_bitstream() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cu");
+    let cfg = designs().join("svpe_k3.toml");
+    let o = nbq(&["synth", "-c", cfg.to_str().unwrap(), "--target", "alchitry-cu", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let bin = fs::read(out.join("svpe_k3.bin")).unwrap();
+    // An iCE40 bitstream starts with the 0x7eaa997e synchronisation word after its comment.
+    assert!(bin.windows(4).any(|w| w == [0x7e, 0xaa, 0x99, 0x7e]), "no iCE40 sync word");
+    let pcf = fs::read_to_string(out.join("svpe_k3.pcf")).unwrap();
+    assert!(pcf.contains("set_io clock P7"), "{pcf}");
+    let r: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let fmax = r["fmax_mhz"].as_f64().unwrap();
+    assert!(fmax >= 100.0, "k=3 A=16 n=3 SVPE convolver at {fmax} MHz, target 100");
+    assert_eq!(r["used"]["io"].as_u64().unwrap(), 9);
+    assert!(r["used"]["lut"].as_u64().unwrap() > r["design_alone"]["lut"].as_u64().unwrap());
+    assert!(text(&o).contains("against the 100 MHz target: met"), "{}", text(&o));
+}
+
+#[test]
+fn a_design_too_big_for_the_hx8k_is_refused_before_place_and_route() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("big.toml");
+    fs::write(&cfg, "name = \"big\"\npe = \"mul\"\nk = 7\nimage_width = 16\nact_bits = 16\n").unwrap();
+    let out = d.path().join("out");
+    let o = nbq(&["synth", "-c", cfg.to_str().unwrap(), "--target", "alchitry-cu", "-o", out.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("big does not fit the iCE40-HX8K") && t.contains("7680 available"), "{t}");
+    assert!(t.contains("place-and-route not attempted"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn an_unwritable_output_folder_is_refused_before_synthesis() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("not-a-folder");
+    fs::write(&file, "x").unwrap();
+    let cfg = designs().join("svpe_k3.toml");
+    let o = nbq(&["synth", "-c", cfg.to_str().unwrap(), "--target", "alchitry-cu", "-o", file.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("is not a folder"), "{t}");
+}
+
+#[test]
+fn missing_place_and_route_tools_are_named_with_their_package() {
+    // Yosys is found (a symlink in an otherwise empty PATH), nextpnr-ice40 is not.
+    let bin = tempfile::tempdir().unwrap();
+    let yosys = Command::new("sh").args(["-c", "command -v yosys"]).output().unwrap();
+    let yosys = String::from_utf8_lossy(&yosys.stdout).trim().to_string();
+    std::os::unix::fs::symlink(&yosys, bin.path().join("yosys")).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
+        .args(["synth", "-c", designs().join("svpe_k3.toml").to_str().unwrap(), "-t", "alchitry-cu"])
+        .args(["-o", out.to_str().unwrap()])
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("install the Debian package 'nextpnr-ice40'"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+}

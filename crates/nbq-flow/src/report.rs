@@ -17,6 +17,8 @@ pub struct Resources {
     pub bram: f64,
     /// LUTs used as memory or shift registers.
     pub lutram: u64,
+    /// Package pins (0 for out-of-context designs, whose ports stay inside a larger design).
+    pub io: u64,
 }
 
 /// What a synthesis flow reports.
@@ -29,6 +31,10 @@ pub struct Report {
     pub source: String,
     pub used: Resources,
     pub available: Resources,
+    /// Cells of the design itself, without a board's self-test logic around it (Yosys), when they differ from
+    /// `used`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design_alone: Option<Resources>,
     /// Achieved maximum clock frequency, when the flow places and routes.
     pub fmax_mhz: Option<f64>,
     pub target_mhz: f64,
@@ -42,18 +48,36 @@ impl Report {
             format!("| {name} | {u} | {a} | {pct} |\n")
         };
         let (u, a) = (self.used, self.available);
+        let ice40 = self.target == "alchitry-cu";
         let mut s = format!(
             "{} on {} ({}), counts from {}\n\n| resource | used | available | use |\n|---|---:|---:|---:|\n",
             self.design, self.target, self.device, self.source
         );
-        s += &row("LUT", u.lut as f64, a.lut as f64);
+        s += &row(if ice40 { "logic cells" } else { "LUT" }, u.lut as f64, a.lut as f64);
         s += &row("FF", u.ff as f64, a.ff as f64);
         s += &row("carry", u.carry as f64, a.carry as f64);
-        s += &row("DSP", u.dsp as f64, a.dsp as f64);
-        s += &row("BRAM (36 Kb)", u.bram, a.bram);
-        s += &row("LUTRAM/SRL", u.lutram as f64, a.lutram as f64);
+        if a.dsp > 0 {
+            s += &row("DSP", u.dsp as f64, a.dsp as f64);
+        }
+        s += &row(if ice40 { "RAM4K" } else { "BRAM (36 Kb)" }, u.bram, a.bram);
+        if a.lutram > 0 {
+            s += &row("LUTRAM/SRL", u.lutram as f64, a.lutram as f64);
+        }
+        if a.io > 0 {
+            s += &row("IO", u.io as f64, a.io as f64);
+        }
+        if let Some(d) = self.design_alone {
+            s += &format!(
+                "\nThe design alone (without the self-test logic): {} LUT, {} FF, {} carry, {} RAM (Yosys).\n",
+                d.lut, d.ff, d.carry, d.bram
+            );
+        }
         s += &match self.fmax_mhz {
-            Some(f) => format!("\nFmax {f:.1} MHz (target {} MHz)\n", self.target_mhz),
+            Some(f) => format!(
+                "\nFmax {f:.1} MHz against the {} MHz target: {}\n",
+                self.target_mhz,
+                if f >= self.target_mhz { "met" } else { "NOT met" }
+            ),
             None => {
                 format!("\nFmax: not measured by this flow (target {} MHz; run the Vivado script)\n", self.target_mhz)
             }

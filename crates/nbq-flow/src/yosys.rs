@@ -14,6 +14,19 @@ pub enum FlowError {
     Tool(#[from] TbError),
     #[error("cannot read Yosys's statistics: {0}")]
     Stat(String),
+    #[error("cannot read nextpnr's report: {0}")]
+    PnrReport(String),
+    #[error(
+        "{design} does not fit the {device}: about {estimated} {resource} needed, {available} available \
+         (estimate from Yosys; place-and-route not attempted). Use a smaller design (k, Pn, Pm, widths)."
+    )]
+    DoesNotFit { design: String, device: &'static str, resource: &'static str, estimated: u64, available: u64 },
+    #[error("cannot build the self-test for {design}: {why}")]
+    SelfTest { design: String, why: String },
+    #[error(transparent)]
+    Emit(#[from] nbq_rtl::emit::EmitError),
+    #[error("the board's pin table {path} is invalid: {why}")]
+    PinTable { path: &'static str, why: String },
 }
 
 /// Cell counts of the flattened top module after running `script` (which must end in a synthesis command) on
@@ -53,6 +66,7 @@ pub fn xilinx_resources(cells: &BTreeMap<String, u64>) -> Resources {
         lutram: sum(&|k| {
             k.starts_with("RAM32") || k.starts_with("RAM64") || k.starts_with("RAM128") || k.starts_with("SRL")
         }),
+        io: 0,
     }
 }
 
@@ -65,7 +79,7 @@ mod tests {
         let text = r#"{"modules": {"\\top": {"num_cells_by_type": {"LUT2": 5, "LUT6": 2, "FDRE": 7, "CARRY4": 3,
             "DSP48E2": 9, "RAMB18E2": 3, "RAM64M8": 6, "SRL16E": 1, "BUFG": 1}}}}"#;
         let r = xilinx_resources(&parse_stat(text).unwrap());
-        assert_eq!(r, Resources { lut: 7, ff: 7, carry: 3, dsp: 9, bram: 1.5, lutram: 7 });
+        assert_eq!(r, Resources { lut: 7, ff: 7, carry: 3, dsp: 9, bram: 1.5, lutram: 7, io: 0 });
         assert!(parse_stat("{}").unwrap_err().to_string().contains("no module `top`"));
     }
 }

@@ -23,11 +23,9 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     })
 }
 
-/// Writes `files` (plain names) into folder `out`. A fresh staging folder next to `out` receives everything first;
-/// then it is renamed to `out` (when `out` is missing or empty), or, with `replace`, each file is renamed into an
-/// existing non-empty `out`. Without `replace`, a non-empty `out` is refused. On failure the staging folder is
-/// removed and `out` is untouched.
-pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> Result<()> {
+/// Checks, before any long work, that [`write_folder`] can write `out`: it is a folder or missing, empty unless
+/// `replace`, and a staging folder can be created next to it. Returns whether `out` exists and is non-empty.
+pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
     let out_err = |why: String| QuantError::Output { path: out.to_path_buf(), why };
     let existing_nonempty = match fs::read_dir(out) {
         Ok(mut it) => it.next().is_some(),
@@ -40,6 +38,20 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> R
             "already exists and is not empty; choose a new folder, or pass --force to replace nbq's files in it".into(),
         ));
     }
+    let parent = parent_of(out);
+    fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
+    let probe = tempfile_in(&parent, out)?;
+    fs::create_dir(&probe).map_err(|e| QuantError::io("cannot create a folder in", &parent, e))?;
+    let _ = fs::remove_dir(&probe);
+    Ok(existing_nonempty)
+}
+
+/// Writes `files` (plain names) into folder `out`. A fresh staging folder next to `out` receives everything first;
+/// then it is renamed to `out` (when `out` is missing or empty), or, with `replace`, each file is renamed into an
+/// existing non-empty `out`. Without `replace`, a non-empty `out` is refused. On failure the staging folder is
+/// removed and `out` is untouched.
+pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> Result<()> {
+    let existing_nonempty = check_destination(out, replace)?;
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
     let staging = tempfile_in(&parent, out)?;

@@ -140,6 +140,22 @@ pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<Strin
     Ok(crate::dedup::collapse(&v))
 }
 
+/// The Verilog of one PE of `c` (module `top`), e.g. for per-PE resource estimates.
+pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
+    macro_rules! pe {
+        ($($tier:literal),+) => {
+            match (c.pe, c.acc_tier) {
+                $(
+                    (PeKind::Shift, $tier) => verilog(&mut crate::pe::ShiftPe::<$tier>::new(c.widths)),
+                    (PeKind::Mul, $tier) => verilog(&mut crate::pe::MulPe::<$tier>::new(c.widths)),
+                )+
+                (_, t) => unreachable!("tier {t} is not one of config::ACC_TIERS"),
+            }
+        };
+    }
+    pe!(32, 64, 128, 256, 512)
+}
+
 /// The parameters and port table of `c`'s engine.
 pub fn params(c: &DesignConfig) -> Params {
     let bus = crate::widths::BUS_BITS;

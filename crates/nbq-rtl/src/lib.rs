@@ -13,4 +13,4 @@ pub mod requant;
 pub mod widths;
 
 pub use config::{Adders, DesignConfig, PeKind};
-pub use generate::{generate, generate_self_test, Generated, Params};
+pub use generate::{generate, generate_pe, generate_self_test, Generated, Params};

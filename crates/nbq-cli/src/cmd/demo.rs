@@ -56,6 +56,7 @@ pub fn run(a: Args) -> Result<()> {
             out: Some(a.out.join("hdl").join(name)),
             force: true,
             check: false,
+            pe: false,
         })?;
         super::sim::run(super::sim::Args {
             config: cfg_path,

@@ -24,6 +24,9 @@ pub struct Args {
     /// Also check the Verilog with Icarus Verilog, Verilator (lint) and Yosys before writing it.
     #[arg(long)]
     pub check: bool,
+    /// Also write `<name>_pe.v`: one PE of the design alone (module `top`), for per-PE resource studies.
+    #[arg(long)]
+    pub pe: bool,
 }
 
 /// Loads, validates and generates a design.
@@ -47,7 +50,12 @@ pub fn run(a: Args) -> Result<()> {
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(&cfg.name));
     let mut params = serde_json::to_vec_pretty(&g.params)?;
     params.push(b'\n');
-    let files = [(format!("{}.v", cfg.name), g.verilog.clone().into_bytes()), ("params.json".to_string(), params)];
+    let mut files =
+        vec![(format!("{}.v", cfg.name), g.verilog.clone().into_bytes()), ("params.json".to_string(), params)];
+    if a.pe {
+        let pe = nbq_rtl::generate_pe(&cfg).with_context(|| format!("generating one PE of '{}'", cfg.name))?;
+        files.push((format!("{}_pe.v", cfg.name), pe.into_bytes()));
+    }
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;
     let modules = g.verilog.matches("\nmodule ").count() + usize::from(g.verilog.starts_with("module "));
     println!(

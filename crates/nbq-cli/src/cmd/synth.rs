@@ -12,6 +12,12 @@ use super::generate::load_and_generate;
 
 /// Synthesize a design for a board.
 ///
+/// alchitry-cu: builds a self-testing board top (ROMs of a kernel, an image and the golden model's sums around one
+/// convolver of the design; LEDs 0 pass, 1 fail, 2 done, 7 heartbeat), a PCF from constraints/alchitry-cu.toml,
+/// runs yosys synth_ice40, checks the design fits the iCE40-HX8K, runs nextpnr-ice40 (100 MHz target, fixed seed)
+/// and icepack, and writes the bitstream (<name>.bin) with report.json / report.md (logic cells, carry, RAM, IO,
+/// Fmax) and the tools' logs. Program it with `iceprog <name>.bin`.
+///
 /// zcu102: writes the Verilog, an out-of-context XDC (200 MHz clock) and a Vivado batch script (vivado.tcl) for
 /// a user with Vivado, plus an open resource estimate from Yosys synth_xilinx -family xcup (report.json,
 /// report.md). The folder appears complete or not at all.
@@ -33,6 +39,8 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Target {
+    /// Alchitry Cu (iCE40-HX8K): open flow to a bitstream with a self-test
+    AlchitryCu,
     /// Xilinx ZCU102 (XCZU9EG): Vivado script + XDC, open Yosys estimate
     Zcu102,
 }
@@ -40,23 +48,41 @@ pub enum Target {
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let (cfg, g) = load_and_generate(&a.config)?;
-    let spinner = ProgressBar::new_spinner().with_message(format!("Yosys synth_xilinx -family xcup on {}", cfg.name));
+    let target = match a.target {
+        Target::AlchitryCu => "alchitry-cu",
+        Target::Zcu102 => "zcu102",
+    };
+    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{target}", cfg.name)));
+    // Refuse an unusable output folder before the long tool runs.
+    nbq_quant::atomic::check_destination(&out, a.force)?;
+    let spinner = ProgressBar::new_spinner();
     spinner.enable_steady_tick(Duration::from_millis(200));
-    let report = match a.target {
-        Target::Zcu102 => zcu102::estimate(&g.params, &g.verilog).context("estimating resources with Yosys")?,
+    let (report, mut files) = match a.target {
+        Target::AlchitryCu => {
+            let n = nbq_flow::ice40::STEPS.len();
+            let b = nbq_flow::ice40::build(&cfg, &mut |i| {
+                spinner.set_message(format!("[{}/{n}] {}: {}", i + 1, cfg.name, nbq_flow::ice40::STEPS[i]));
+            })
+            .context("Alchitry Cu flow")?;
+            (b.report, b.files)
+        }
+        Target::Zcu102 => {
+            spinner.set_message(format!("Yosys synth_xilinx -family xcup on {}", cfg.name));
+            let r = zcu102::estimate(&g.params, &g.verilog).context("estimating resources with Yosys")?;
+            let files = vec![
+                (format!("{}.v", cfg.name), g.verilog.clone().into_bytes()),
+                (format!("{}.xdc", cfg.name), zcu102::xdc(&g.params).into_bytes()),
+                ("vivado.tcl".to_string(), zcu102::vivado_tcl(&g.params).into_bytes()),
+            ];
+            (r, files)
+        }
     };
     spinner.finish_and_clear();
-    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-zcu102", cfg.name)));
     let mut json = serde_json::to_vec_pretty(&report)?;
     json.push(b'\n');
     let md = report.markdown();
-    let files = [
-        (format!("{}.v", cfg.name), g.verilog.into_bytes()),
-        (format!("{}.xdc", cfg.name), zcu102::xdc(&g.params).into_bytes()),
-        ("vivado.tcl".to_string(), zcu102::vivado_tcl(&g.params).into_bytes()),
-        ("report.json".to_string(), json),
-        ("report.md".to_string(), md.clone().into_bytes()),
-    ];
+    files.push(("report.json".to_string(), json));
+    files.push(("report.md".to_string(), md.clone().into_bytes()));
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;
     print!("{md}");
     println!("\nwrote {} in {:.1} s", out.display(), t0.elapsed().as_secs_f64());

@@ -1,0 +1,269 @@
+//! Alchitry Cu (iCE40-HX8K, CB132): the fully open flow. A self-testing board top around one convolver of the
+//! design ([`nbq_rtl::board`]), a PCF from the board's pin table (`constraints/alchitry-cu.toml`), Yosys
+//! `synth_ice40`, a fit check, `nextpnr-ice40` with a timing and utilisation report, and `icepack`.
+
+use std::collections::BTreeMap;
+
+use nbq_rtl::DesignConfig;
+use nbq_tb::lint::YOSYS;
+use nbq_tb::tool::{workdir, Tool};
+use serde::Deserialize;
+
+use crate::report::{Report, Resources};
+use crate::yosys::{parse_stat, FlowError};
+
+pub const NEXTPNR: Tool = Tool { name: "nextpnr-ice40", program: "nextpnr-ice40", package: "nextpnr-ice40" };
+pub const ICEPACK: Tool = Tool { name: "icepack", program: "icepack", package: "fpga-icestorm" };
+
+/// Where the pin table lives in the repository (it is compiled into nbq).
+pub const PIN_TABLE_PATH: &str = "constraints/alchitry-cu.toml";
+const PIN_TABLE: &str = include_str!("../../../constraints/alchitry-cu.toml");
+
+/// iCE40-HX8K resources (Lattice DS1040): 7,680 logic cells (each a LUT4, a flip-flop and a carry), 32 RAM4K
+/// blocks; IO is the package's (from the pin table).
+pub const HX8K_LCS: u64 = 7_680;
+pub const HX8K_RAMS: u64 = 32;
+
+/// nextpnr's placement seed: fixed, so that runs are reproducible.
+pub const SEED: u32 = 1;
+
+/// A board's pin table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Board {
+    pub board: String,
+    pub device: String,
+    pub package: String,
+    pub clock_mhz: f64,
+    pub io_available: u64,
+    /// Top-level port (bit) name -> package pin.
+    pub pins: BTreeMap<String, String>,
+}
+
+impl Board {
+    /// The Alchitry Cu's table.
+    pub fn alchitry_cu() -> Result<Board, FlowError> {
+        let b: Board =
+            toml::from_str(PIN_TABLE).map_err(|e| FlowError::PinTable { path: PIN_TABLE_PATH, why: e.to_string() })?;
+        for port in ["clock", "leds[0]", "leds[1]", "leds[2]", "leds[7]"] {
+            if !b.pins.contains_key(port) {
+                return Err(FlowError::PinTable { path: PIN_TABLE_PATH, why: format!("no pin for `{port}`") });
+            }
+        }
+        Ok(b)
+    }
+
+    /// The PCF for nextpnr-ice40: one `set_io` per port bit.
+    pub fn pcf(&self) -> String {
+        let mut s = format!("# nbq: pins of the self-testing top on the {} ({PIN_TABLE_PATH}).\n", self.board);
+        for (port, pin) in &self.pins {
+            s += &format!("set_io {port} {pin}\n");
+        }
+        s
+    }
+
+    fn available(&self) -> Resources {
+        Resources {
+            lut: HX8K_LCS,
+            ff: HX8K_LCS,
+            carry: HX8K_LCS,
+            bram: HX8K_RAMS as f64,
+            io: self.io_available,
+            ..Resources::default()
+        }
+    }
+}
+
+/// iCE40 cell counts grouped into resources (`lut` counts LUT4s; nextpnr's logic cells replace it after P&R).
+pub fn ice40_resources(cells: &BTreeMap<String, u64>) -> Resources {
+    let sum = |pred: &dyn Fn(&str) -> bool| cells.iter().filter(|(k, _)| pred(k)).map(|(_, n)| n).sum::<u64>();
+    Resources {
+        lut: sum(&|k| k == "SB_LUT4"),
+        ff: sum(&|k| k.starts_with("SB_DFF")),
+        carry: sum(&|k| k == "SB_CARRY"),
+        bram: sum(&|k| k.starts_with("SB_RAM40")) as f64,
+        io: sum(&|k| k == "SB_IO"),
+        ..Resources::default()
+    }
+}
+
+/// What nextpnr's `--report` says: logic cells, RAMs and IOs used, and the achieved Fmax of the clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PnrSummary {
+    pub lcs: u64,
+    pub rams: u64,
+    pub ios: u64,
+    pub fmax_mhz: f64,
+}
+
+pub fn parse_nextpnr_report(text: &str) -> Result<PnrSummary, FlowError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| FlowError::PnrReport(e.to_string()))?;
+    let used = |cell: &str| {
+        v["utilization"][cell]["used"].as_u64().ok_or_else(|| FlowError::PnrReport(format!("no utilization of {cell}")))
+    };
+    let fmax = v["fmax"]
+        .as_object()
+        .and_then(|m| m.values().filter_map(|c| c["achieved"].as_f64()).reduce(f64::min))
+        .ok_or_else(|| FlowError::PnrReport("no achieved clock frequency".into()))?;
+    Ok(PnrSummary { lcs: used("ICESTORM_LC")?, rams: used("ICESTORM_RAM")?, ios: used("SB_IO")?, fmax_mhz: fmax })
+}
+
+/// Everything the Alchitry Cu flow produces.
+#[derive(Debug)]
+pub struct Build {
+    pub report: Report,
+    /// (file name, contents) to write into the output folder.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Progress steps of [`build`], for a progress display.
+pub const STEPS: [&str; 6] = [
+    "self-test vectors and board top",
+    "Yosys synth_ice40 (one PE, for a quick fit estimate)",
+    "Yosys synth_ice40 (the convolver alone)",
+    "Yosys synth_ice40 (board top)",
+    "nextpnr-ice40 place and route",
+    "icepack",
+];
+
+/// Runs the whole flow for `c`; `step(i)` is called as step `i` of [`STEPS`] starts. The board holds one
+/// convolver of the design (its Pn × Pm engine would need far more pins than the board has); the fit is checked
+/// first from one PE (k² of them are needed), then from the synthesized board top, before place-and-route.
+pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, FlowError> {
+    let board = Board::alchitry_cu()?;
+    let name = &c.name;
+    step(0);
+    let data = nbq_tb::engine::self_test_data(c, u64::from(SEED))
+        .map_err(|why| FlowError::SelfTest { design: name.clone(), why })?;
+    let top = nbq_rtl::generate_self_test(c, &data)?;
+    let single = DesignConfig { pn: 1, pm: 1, ..c.clone() };
+    let convolver = nbq_rtl::generate(&single)?;
+    let pe = nbq_rtl::generate_pe(c)?;
+    let pcf = board.pcf();
+    let dir = workdir(&[("pe.v", &pe), ("design.v", &convolver.verilog), ("top.v", &top), ("top.pcf", &pcf)])?;
+    let d = dir.path();
+    let read =
+        |file: &str| std::fs::read(d.join(file)).map_err(|e| FlowError::Stat(format!("cannot read {file}: {e}")));
+
+    let avail = board.available();
+    let refuse = |resource, estimated, available| FlowError::DoesNotFit {
+        design: name.clone(),
+        device: "iCE40-HX8K",
+        resource,
+        estimated,
+        available,
+    };
+
+    step(1);
+    YOSYS.run(&["-q", "-p", "read_verilog pe.v; synth_ice40 -top top; tee -q -o pe.json stat -json"], d)?;
+    let one = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("pe.json")?))?);
+    let pes_lcs = (c.k * c.k) as u64 * one.lut.max(one.ff).max(one.carry);
+    if pes_lcs > avail.lut {
+        return Err(refuse("logic cells (k² PEs)", pes_lcs, avail.lut));
+    }
+
+    step(2);
+    YOSYS.run(&["-q", "-p", "read_verilog design.v; synth_ice40 -top top; tee -q -o design.json stat -json"], d)?;
+    let alone = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("design.json")?))?);
+
+    step(3);
+    let script = "read_verilog top.v; synth_ice40 -top top -json netlist.json; tee -q -o stat.json stat -json";
+    YOSYS.run(&["-q", "-l", "yosys.log", "-p", script], d)?;
+    let cells = parse_stat(&String::from_utf8_lossy(&read("stat.json")?))?;
+    let est = ice40_resources(&cells);
+    // A logic cell holds one LUT4, one flip-flop and one carry: the largest of the three is a lower bound.
+    let lc_estimate = est.lut.max(est.ff).max(est.carry);
+    let io_needed = board.pins.len() as u64;
+    for (resource, estimated, available) in [
+        ("logic cells", lc_estimate, avail.lut),
+        ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
+        ("IO pins", io_needed, avail.io),
+    ] {
+        if estimated > available {
+            return Err(refuse(resource, estimated, available));
+        }
+    }
+
+    step(4);
+    let freq = format!("{}", board.clock_mhz);
+    let seed = SEED.to_string();
+    let out = NEXTPNR.run(
+        &[
+            "--hx8k",
+            "--package",
+            &board.package,
+            "--json",
+            "netlist.json",
+            "--pcf",
+            "top.pcf",
+            "--asc",
+            "top.asc",
+            "--freq",
+            &freq,
+            "--seed",
+            &seed,
+            "--report",
+            "nextpnr.json",
+            // A missed clock target is reported (Fmax against the target), not an error.
+            "--timing-allow-fail",
+        ],
+        d,
+    )?;
+    let pnr_log = [out.stdout, out.stderr].concat();
+    let pnr_json = read("nextpnr.json")?;
+    let pnr = parse_nextpnr_report(&String::from_utf8_lossy(&pnr_json))?;
+
+    step(5);
+    ICEPACK.run(&["top.asc", "top.bin"], d)?;
+
+    let used = Resources { lut: pnr.lcs, bram: pnr.rams as f64, io: pnr.ios, ..est };
+    let report = Report {
+        design: name.clone(),
+        target: "alchitry-cu".into(),
+        device: format!("iCE40-HX8K-{}", board.package.to_uppercase()),
+        source: format!(
+            "the self-testing board top around one convolver; Yosys synth_ice40 (FF, carry), nextpnr-ice40 \
+             --report (logic cells, RAM, IO, Fmax; seed {SEED})"
+        ),
+        used,
+        available: avail,
+        design_alone: Some(alone),
+        fmax_mhz: Some(pnr.fmax_mhz),
+        target_mhz: board.clock_mhz,
+    };
+    let files = vec![
+        (format!("{name}_board.v"), top.into_bytes()),
+        (format!("{name}.pcf"), pcf.into_bytes()),
+        (format!("{name}.bin"), read("top.bin")?),
+        ("nextpnr-report.json".into(), pnr_json),
+        ("nextpnr.log".into(), pnr_log),
+        ("yosys.log".into(), read("yosys.log")?),
+    ];
+    Ok(Build { report, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_table_gives_a_pcf() {
+        let b = Board::alchitry_cu().unwrap();
+        let pcf = b.pcf();
+        assert!(pcf.contains("set_io clock P7\n"), "{pcf}");
+        assert!(pcf.contains("set_io leds[7] N14\n"), "{pcf}");
+        assert_eq!(pcf.lines().filter(|l| l.starts_with("set_io")).count(), 9);
+    }
+
+    #[test]
+    fn nextpnr_report_is_parsed() {
+        let text = r#"{"fmax": {"clk": {"achieved": 121.5, "constraint": 100}},
+            "utilization": {"ICESTORM_LC": {"available": 7680, "used": 1590}, "ICESTORM_RAM": {"available": 32,
+            "used": 3}, "SB_IO": {"available": 256, "used": 9}}}"#;
+        let s = parse_nextpnr_report(text).unwrap();
+        assert_eq!(s, PnrSummary { lcs: 1590, rams: 3, ios: 9, fmax_mhz: 121.5 });
+        assert!(parse_nextpnr_report("{}").unwrap_err().to_string().contains("no achieved clock frequency"));
+        let no_cells = r#"{"fmax": {"clk": {"achieved": 99.0}}}"#;
+        assert!(parse_nextpnr_report(no_cells).unwrap_err().to_string().contains("ICESTORM_LC"));
+    }
+}
