@@ -21,6 +21,7 @@ enum Command {
     Generate(cmd::generate::Args),
     Sim(cmd::sim::Args),
     Synth(cmd::synth::Args),
+    Compare(cmd::compare::Args),
     Thresholds(cmd::thresholds::Args),
     Demo(cmd::demo::Args),
 }
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Command::Generate(a) => cmd::generate::run(a),
         Command::Sim(a) => cmd::sim::run(a),
         Command::Synth(a) => cmd::synth::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };

@@ -194,11 +194,15 @@ fn an_unwritable_output_folder_is_refused_before_synthesis() {
 
 #[test]
 fn missing_place_and_route_tools_are_named_with_their_package() {
-    // Yosys is found (a symlink in an otherwise empty PATH), nextpnr-ice40 is not.
+    // Yosys and the ABC it runs are found (symlinks in an otherwise empty PATH), nextpnr-ice40 is not.
     let bin = tempfile::tempdir().unwrap();
-    let yosys = Command::new("sh").args(["-c", "command -v yosys"]).output().unwrap();
-    let yosys = String::from_utf8_lossy(&yosys.stdout).trim().to_string();
-    std::os::unix::fs::symlink(&yosys, bin.path().join("yosys")).unwrap();
+    for tool in ["yosys", "berkeley-abc", "yosys-abc"] {
+        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap();
+        let path = String::from_utf8_lossy(&found.stdout).trim().to_string();
+        if !path.is_empty() {
+            std::os::unix::fs::symlink(&path, bin.path().join(tool)).unwrap();
+        }
+    }
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
@@ -211,4 +215,35 @@ fn missing_place_and_route_tools_are_named_with_their_package() {
     assert!(!o.status.success(), "{t}");
     assert!(t.contains("install the Debian package 'nextpnr-ice40'"), "{t}");
     assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn compare_reports_both_tables_and_writes_csv_json_svg() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cmp");
+    let cfg = designs().join("svpe_k3.toml");
+    let o = nbq(&["compare", "-c", cfg.to_str().unwrap(), "--bits", "3", "-o", out.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("(a) Equal geometry") && t.contains("(b) Equal budget"), "{t}");
+    assert!(t.contains("paper SVPE n=3 (Vivado) | 307 | 232"), "{t}");
+    let j: serde_json::Value = serde_json::from_slice(&fs::read(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(j["geometry"].as_array().unwrap().len(), 2);
+    // The shift convolver needs no DSP; the multiplier one needs k² = 9.
+    assert_eq!(j["geometry"][0]["zcu102"]["dsp"], 0);
+    assert_eq!(j["geometry"][1]["zcu102"]["dsp"], 9);
+    // Latency measured in simulation: k + 1 consumed pixels + 1 register, + 1 for the engine's cluster adder.
+    assert_eq!(j["geometry"][0]["latency_cycles"], 6);
+    assert!(j["hx8k"]["ratio"].as_f64().unwrap() >= 3.0, "{}", j["hx8k"]);
+    let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 + 2, "{csv}");
+    assert!(fs::read_to_string(out.join("compare.svg")).unwrap().starts_with("<svg"));
+}
+
+#[test]
+fn compare_refuses_bad_bits_before_working() {
+    let cfg = designs().join("svpe_k3.toml");
+    let o = nbq(&["compare", "-c", cfg.to_str().unwrap(), "--bits", "3,9"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--bits 9 is outside 1..=8"), "{}", text(&o));
 }

@@ -1,6 +1,7 @@
 //! nbq-flow: synthesis flows for generated designs. Each flow step runs an external tool with its exit status
 //! checked and its output kept in the error; results are parsed from the tools' machine-readable outputs.
 
+pub mod compare;
 pub mod ice40;
 pub mod report;
 pub mod yosys;
