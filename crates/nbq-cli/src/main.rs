@@ -22,6 +22,7 @@ enum Command {
     Sim(cmd::sim::Args),
     Synth(cmd::synth::Args),
     Compare(cmd::compare::Args),
+    Sweep(cmd::sweep::Args),
     Thresholds(cmd::thresholds::Args),
     Demo(cmd::demo::Args),
 }
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Sim(a) => cmd::sim::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Compare(a) => cmd::compare::run(a),
+        Command::Sweep(a) => cmd::sweep::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };

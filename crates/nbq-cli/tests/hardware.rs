@@ -247,3 +247,35 @@ fn compare_refuses_bad_bits_before_working() {
     assert!(!o.status.success());
     assert!(text(&o).contains("--bits 9 is outside 1..=8"), "{}", text(&o));
 }
+
+#[test]
+fn sweep_writes_a_json_lines_job_list_and_runs_it_on_a_pool() {
+    let d = tempfile::tempdir().unwrap();
+    let list = d.path().join("list");
+    let o = nbq(&["sweep", "--pe", "shift,mul", "--bits", "2,3", "--pn", "1,2", "-t", "zcu102", "--jobs-only"]
+        .into_iter()
+        .chain(["-o", list.to_str().unwrap()])
+        .collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", text(&o));
+    let jobs = fs::read_to_string(list.join("jobs.jsonl")).unwrap();
+    assert_eq!(jobs.lines().count(), 6, "{jobs}");
+    for line in jobs.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = v["id"].as_str().unwrap();
+        assert!(list.join(format!("{id}.toml")).exists(), "{id}.toml missing");
+        assert!(v["command"].as_str().unwrap().starts_with(&format!("nbq synth -c {id}.toml")), "{line}");
+    }
+    assert!(!list.join("results.jsonl").exists(), "--jobs-only runs nothing");
+
+    let run = d.path().join("run");
+    let o = nbq(&["sweep", "--pe", "shift", "--bits", "2,3", "-t", "zcu102", "-j", "2", "-o", run.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let results = fs::read_to_string(run.join("results.jsonl")).unwrap();
+    let luts: Vec<u64> = results
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["report"]["used"]["lut"].as_u64().unwrap())
+        .collect();
+    assert_eq!(luts.len(), 2);
+    // A 3-bit code shifts further than a 2-bit one: a wider barrel shifter.
+    assert!(luts[1] > luts[0], "{luts:?}");
+}

@@ -7,14 +7,12 @@
 //! emitted Verilog whose outputs matched the golden model. What differs from the paper's setup is listed in
 //! [`Comparison::notes`].
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use nbq_rtl::{DesignConfig, PeKind};
 use nbq_tb::engine::{harness, vectors, Data, Level, Stream};
 use serde::Serialize;
 
 use crate::ice40::{ice40_resources, HX8K_LCS};
+use crate::pool::{pool, Job};
 use crate::report::Resources;
 use crate::yosys::{cell_counts, FlowError};
 use crate::zcu102;
@@ -143,41 +141,6 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
     let load = c.k * c.k;
     let newest = load + (c.k - 1) * c.image_width + c.k - 1;
     Ok((first - newest, (last + 1 - load) as u64))
-}
-
-/// A labelled unit of work for [`pool`].
-type Job<'a, T> = (String, Box<dyn FnOnce() -> Result<T, FlowError> + Send + 'a>);
-
-/// Runs `jobs` on at most `workers` threads (results in job order); `done(label)` is called as each finishes.
-fn pool<T: Send>(jobs: Vec<Job<'_, T>>, workers: usize, done: &(dyn Fn(&str) + Sync)) -> Result<Vec<T>, FlowError> {
-    let n = jobs.len();
-    let queue: Mutex<Vec<Option<Job<'_, T>>>> = Mutex::new(jobs.into_iter().map(Some).collect());
-    let results: Mutex<Vec<Option<Result<T, FlowError>>>> = Mutex::new((0..n).map(|_| None).collect());
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..workers.clamp(1, n.max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= n {
-                    break;
-                }
-                let job = queue.lock().map(|mut q| q[i].take()).ok().flatten();
-                if let Some((label, f)) = job {
-                    let r = f();
-                    done(&label);
-                    if let Ok(mut res) = results.lock() {
-                        res[i] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .map_err(|_| FlowError::Stat("a worker panicked".into()))?
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(FlowError::Stat("a job did not run".into()))))
-        .collect()
 }
 
 /// Number of jobs [`compare`] runs (for a progress bar).
@@ -517,22 +480,5 @@ impl Comparison {
             root.present().map_err(|e| err(&e))?;
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_pool_runs_every_job_once_in_order() {
-        let jobs: Vec<Job<'_, usize>> =
-            (0..7usize).map(|i| (format!("job {i}"), Box::new(move || Ok(i * i)) as Box<_>)).collect();
-        let seen = Mutex::new(Vec::new());
-        let out = pool(jobs, 3, &|l| seen.lock().unwrap().push(l.to_string())).unwrap();
-        assert_eq!(out, vec![0, 1, 4, 9, 16, 25, 36]);
-        assert_eq!(seen.lock().unwrap().len(), 7);
-        let failing: Vec<Job<'_, usize>> = vec![("bad".into(), Box::new(|| Err(FlowError::Stat("boom".into()))))];
-        assert!(pool(failing, 2, &|_| {}).unwrap_err().to_string().contains("boom"));
     }
 }

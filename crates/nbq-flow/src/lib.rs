@@ -3,10 +3,14 @@
 
 pub mod compare;
 pub mod ice40;
+pub mod pool;
 pub mod report;
+pub mod sweep;
+pub mod target;
 pub mod yosys;
 pub mod zcu102;
 
 pub use yosys::FlowError;
 
 pub use report::{Report, Resources};
+pub use target::{synthesize, Target};

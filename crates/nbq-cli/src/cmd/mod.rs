@@ -6,5 +6,6 @@ pub mod generate;
 pub mod inspect;
 pub mod quantize;
 pub mod sim;
+pub mod sweep;
 pub mod synth;
 pub mod thresholds;

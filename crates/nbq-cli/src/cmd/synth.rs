@@ -6,9 +6,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use indicatif::ProgressBar;
-use nbq_flow::zcu102;
-
-use super::generate::load_and_generate;
 
 /// Synthesize a design for a board.
 ///
@@ -47,36 +44,21 @@ pub enum Target {
 
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
-    let (cfg, g) = load_and_generate(&a.config)?;
+    let cfg = nbq_rtl::DesignConfig::load(&a.config)?;
     let target = match a.target {
-        Target::AlchitryCu => "alchitry-cu",
-        Target::Zcu102 => "zcu102",
+        Target::AlchitryCu => nbq_flow::Target::AlchitryCu,
+        Target::Zcu102 => nbq_flow::Target::Zcu102,
     };
-    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{target}", cfg.name)));
+    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{}", cfg.name, target.name())));
     // Refuse an unusable output folder before the long tool runs.
     nbq_quant::atomic::check_destination(&out, a.force)?;
     let spinner = ProgressBar::new_spinner();
     spinner.enable_steady_tick(Duration::from_millis(200));
-    let (report, mut files) = match a.target {
-        Target::AlchitryCu => {
-            let n = nbq_flow::ice40::STEPS.len();
-            let b = nbq_flow::ice40::build(&cfg, &mut |i| {
-                spinner.set_message(format!("[{}/{n}] {}: {}", i + 1, cfg.name, nbq_flow::ice40::STEPS[i]));
-            })
-            .context("Alchitry Cu flow")?;
-            (b.report, b.files)
-        }
-        Target::Zcu102 => {
-            spinner.set_message(format!("Yosys synth_xilinx -family xcup on {}", cfg.name));
-            let r = zcu102::estimate(&g.params, &g.verilog).context("estimating resources with Yosys")?;
-            let files = vec![
-                (format!("{}.v", cfg.name), g.verilog.clone().into_bytes()),
-                (format!("{}.xdc", cfg.name), zcu102::xdc(&g.params).into_bytes()),
-                ("vivado.tcl".to_string(), zcu102::vivado_tcl(&g.params).into_bytes()),
-            ];
-            (r, files)
-        }
-    };
+    let steps = target.steps();
+    let (report, mut files) = nbq_flow::synthesize(&cfg, target, &mut |i| {
+        spinner.set_message(format!("[{}/{}] {}: {}", i + 1, steps.len(), cfg.name, steps[i]));
+    })
+    .with_context(|| format!("{} flow", target.name()))?;
     spinner.finish_and_clear();
     let mut json = serde_json::to_vec_pretty(&report)?;
     json.push(b'\n');

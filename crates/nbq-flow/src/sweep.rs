@@ -1,0 +1,200 @@
+//! A design-space sweep: PE kind × code bits × k × Pn × Pm × target, as a list of independent synthesis jobs.
+//!
+//! The job list is JSON lines (one job per line: its id, target, the design as TOML text, and the `nbq synth`
+//! command that runs it), so an existing batch system can spread it across machines; `nbq sweep` also runs it
+//! here on a bounded pool of threads.
+
+use nbq_rtl::DesignConfig;
+use serde::Serialize;
+
+use crate::pool::{pool, Job as PoolJob};
+use crate::report::Report;
+use crate::target::{synthesize, Target};
+use crate::yosys::FlowError;
+
+/// The axes of a sweep.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// "shift" and/or "mul".
+    pub pes: Vec<String>,
+    /// Code bits of shift designs.
+    pub bits: Vec<usize>,
+    pub ks: Vec<usize>,
+    pub pns: Vec<usize>,
+    pub pms: Vec<usize>,
+    pub targets: Vec<Target>,
+    pub image_width: usize,
+    pub act_bits: usize,
+}
+
+/// One synthesis job.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: String,
+    pub target: Target,
+    /// The design file's text.
+    pub design: String,
+    /// The command that runs this job (from a folder holding `<id>.toml`).
+    pub command: String,
+}
+
+impl Job {
+    /// The job as one line of JSON.
+    pub fn json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Every job of `spec`, each design validated. The Alchitry Cu flow places one convolver (its board top), so
+/// for that target the Pn and Pm axes collapse to (1, 1).
+pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
+    let mut jobs = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for pe in &spec.pes {
+        let bit_axis: Vec<Option<usize>> = match pe.as_str() {
+            "shift" => spec.bits.iter().copied().map(Some).collect(),
+            "mul" => vec![None],
+            other => {
+                return Err(FlowError::Stat(format!("unknown PE kind '{other}'; allowed: shift, mul")));
+            }
+        };
+        for &b in &bit_axis {
+            for &k in &spec.ks {
+                for &pn in &spec.pns {
+                    for &pm in &spec.pms {
+                        for &t in &spec.targets {
+                            let (pn, pm) = if t == Target::AlchitryCu { (1, 1) } else { (pn, pm) };
+                            let tag = match b {
+                                Some(n) => format!("svpe_n{n}"),
+                                None => "vpe".into(),
+                            };
+                            let id = format!("{tag}_k{k}_pn{pn}_pm{pm}");
+                            if !seen.insert((id.clone(), t.name())) {
+                                continue;
+                            }
+                            let mut design = format!(
+                                "name = \"{id}\"\npe = \"{pe}\"\nk = {k}\nimage_width = {}\nact_bits = {}\n\
+                                 pn = {pn}\npm = {pm}\n",
+                                spec.image_width, spec.act_bits
+                            );
+                            if let Some(n) = b {
+                                design += &format!("code_bits = {n}\n");
+                            }
+                            DesignConfig::from_toml(&design, &format!("sweep job {id}"))
+                                .map_err(|e| FlowError::Stat(format!("sweep job {id}: {e}")))?;
+                            let command = format!("nbq synth -c {id}.toml -t {} -o {id}-{}", t.name(), t.name());
+                            jobs.push(Job { id, target: t, design, command });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+/// A job's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub target: Target,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Runs every job on at most `workers` threads; a failing job (a design that does not fit, say) is recorded
+/// with its error and the others go on.
+pub fn run(jobs: &[Job], workers: usize, done: &(dyn Fn(&str) + Sync)) -> Result<Vec<Outcome>, FlowError> {
+    let work: Vec<PoolJob<'_, Outcome>> = jobs
+        .iter()
+        .map(|j| {
+            let label = format!("{} on {}", j.id, j.target.name());
+            let f = move || {
+                let r = DesignConfig::from_toml(&j.design, &j.id)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| synthesize(&c, j.target, &mut |_| {}).map_err(|e| e.to_string()));
+                Ok(match r {
+                    Ok((report, _)) => {
+                        Outcome { id: j.id.clone(), target: j.target, report: Some(report), error: None }
+                    }
+                    Err(e) => Outcome { id: j.id.clone(), target: j.target, report: None, error: Some(e) },
+                })
+            };
+            (label, Box::new(f) as Box<dyn FnOnce() -> Result<Outcome, FlowError> + Send>)
+        })
+        .collect();
+    pool(work, workers, done)
+}
+
+/// A Markdown table of the outcomes.
+pub fn markdown(outcomes: &[Outcome]) -> String {
+    let mut s = String::from(
+        "| design | target | LUT/LC | FF | carry | DSP | BRAM | Fmax (MHz) | note |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    for o in outcomes {
+        match (&o.report, &o.error) {
+            (Some(r), _) => {
+                let u = r.used;
+                let f = r.fmax_mhz.map_or("-".into(), |f| format!("{f:.1}"));
+                s += &format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {f} | |\n",
+                    o.id,
+                    o.target.name(),
+                    u.lut,
+                    u.ff,
+                    u.carry,
+                    u.dsp,
+                    u.bram
+                );
+            }
+            (None, e) => {
+                let e = e.as_deref().unwrap_or_default().lines().next().unwrap_or_default().replace('|', "/");
+                s += &format!("| {} | {} | | | | | | | {e} |\n", o.id, o.target.name());
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Spec {
+        Spec {
+            pes: vec!["shift".into(), "mul".into()],
+            bits: vec![2, 3],
+            ks: vec![3],
+            pns: vec![1, 2],
+            pms: vec![1],
+            targets: vec![Target::Zcu102, Target::AlchitryCu],
+            image_width: 16,
+            act_bits: 8,
+        }
+    }
+
+    #[test]
+    fn the_cross_product_is_expanded_and_alchitry_jobs_collapse_to_one_convolver() {
+        let jobs = expand(&spec()).unwrap();
+        // (2 shift widths + 1 mul) × (2 ZCU102 shapes + 1 Alchitry Cu convolver).
+        assert_eq!(jobs.len(), 9);
+        let line = jobs[0].json_line();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["id"], "svpe_n2_k3_pn1_pm1");
+        assert_eq!(v["target"], "zcu102");
+        assert!(v["command"].as_str().unwrap().starts_with("nbq synth -c svpe_n2_k3_pn1_pm1.toml -t zcu102"));
+        assert!(jobs.iter().filter(|j| j.target == Target::AlchitryCu).all(|j| j.id.ends_with("pn1_pm1")));
+    }
+
+    #[test]
+    fn bad_axes_are_named() {
+        let mut s = spec();
+        s.pes = vec!["adder".into()];
+        assert!(expand(&s).unwrap_err().to_string().contains("unknown PE kind 'adder'"));
+        let mut s = spec();
+        s.ks = vec![9];
+        assert!(expand(&s).unwrap_err().to_string().contains("svpe_n2_k9"));
+    }
+}

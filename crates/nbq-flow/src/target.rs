@@ -1,0 +1,65 @@
+//! The synthesis targets and one entry point that runs a target's whole flow.
+
+use nbq_rtl::DesignConfig;
+use serde::Serialize;
+
+use crate::report::Report;
+use crate::yosys::FlowError;
+use crate::{ice40, zcu102};
+
+/// A board nbq synthesizes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Alchitry Cu (iCE40-HX8K): open flow to a bitstream, around a self-test.
+    AlchitryCu,
+    /// Xilinx ZCU102 (XCZU9EG): Vivado script and XDC, open Yosys estimate.
+    Zcu102,
+}
+
+impl Target {
+    pub const ALL: [Target; 2] = [Target::AlchitryCu, Target::Zcu102];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::AlchitryCu => "alchitry-cu",
+            Target::Zcu102 => "zcu102",
+        }
+    }
+
+    /// Steps [`synthesize`] reports progress for.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            Target::AlchitryCu => &ice40::STEPS,
+            Target::Zcu102 => &["Yosys synth_xilinx -family xcup"],
+        }
+    }
+}
+
+/// Files of an output folder: (plain name, contents).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Runs `target`'s flow on `c`: the report and the files of the output folder (without the report files).
+pub fn synthesize(
+    c: &DesignConfig,
+    target: Target,
+    step: &mut dyn FnMut(usize),
+) -> Result<(Report, Files), FlowError> {
+    match target {
+        Target::AlchitryCu => {
+            let b = ice40::build(c, step)?;
+            Ok((b.report, b.files))
+        }
+        Target::Zcu102 => {
+            step(0);
+            let g = nbq_rtl::generate(c)?;
+            let r = zcu102::estimate(&g.params, &g.verilog)?;
+            let files = vec![
+                (format!("{}.xdc", c.name), zcu102::xdc(&g.params).into_bytes()),
+                ("vivado.tcl".to_string(), zcu102::vivado_tcl(&g.params).into_bytes()),
+                (format!("{}.v", c.name), g.verilog.into_bytes()),
+            ];
+            Ok((r, files))
+        }
+    }
+}
