@@ -55,6 +55,10 @@ pub struct Variant {
     pub ice40_pe_lcs: u64,
     /// Cycles from the edge consuming a window's newest pixel to `valid_out` of its sums (Icarus).
     pub latency_cycles: usize,
+    /// Fmax of the convolver in its self-test top on the HX8K (nextpnr-ice40), or why it was not placed.
+    pub ice40_fmax_mhz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ice40_note: Option<String>,
 }
 
 /// The largest engine within a budget and its AlexNet throughput.
@@ -145,8 +149,8 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
 
 /// Number of jobs [`compare`] runs (for a progress bar).
 pub fn job_count(bits: &[usize]) -> usize {
-    // Per variant: ZCU102 estimate, iCE40 convolver, iCE40 PE, latency; plus stream measurements.
-    (bits.len() + 1) * 4 + 3
+    // Per variant: ZCU102 estimate, iCE40 convolver, iCE40 PE, latency, iCE40 P&R; plus stream measurements.
+    (bits.len() + 1) * 5 + 3
 }
 
 /// The whole comparison for the k, A and image width of `c`, shift PEs at each of `bits` against the VPE.
@@ -167,6 +171,7 @@ pub fn compare(
         Lcs(u64),
         Lat(usize),
         Stream(u64),
+        Fmax(Result<f64, String>),
     }
     // Stream timing on the AlexNet input sizes (layers 3 to 5 share one), with the design's k.
     let sizes: Vec<(&'static str, usize, usize)> =
@@ -201,6 +206,16 @@ pub fn compare(
             }),
         ));
         jobs.push((format!("{n}: latency (Icarus)"), Box::new(move || Ok(Out::Lat(measure(cfg, cfg.k + 1)?.0)))));
+        jobs.push((
+            format!("{n}: iCE40 place and route"),
+            Box::new(move || {
+                Ok(Out::Fmax(match crate::ice40::build(cfg, &mut |_| {}) {
+                    Ok(b) => b.report.fmax_mhz.ok_or_else(|| "no Fmax reported".to_string()),
+                    Err(e @ FlowError::DoesNotFit { .. }) => Err(e.to_string()),
+                    Err(e) => return Err(e),
+                }))
+            }),
+        ));
     }
     for (cfg, h) in &stream_cfgs {
         jobs.push((
@@ -212,8 +227,13 @@ pub fn compare(
     let mut it = outs.into_iter();
     let mut geometry = Vec::new();
     for &(pe, b) in &kinds {
-        let (Some(Out::Res(zcu)), Some(Out::Res(ice)), Some(Out::Lcs(pe_lcs)), Some(Out::Lat(lat))) =
-            (it.next(), it.next(), it.next(), it.next())
+        let (
+            Some(Out::Res(zcu)),
+            Some(Out::Res(ice)),
+            Some(Out::Lcs(pe_lcs)),
+            Some(Out::Lat(lat)),
+            Some(Out::Fmax(fmax)),
+        ) = (it.next(), it.next(), it.next(), it.next(), it.next())
         else {
             return Err(FlowError::Stat("job results out of order".into()));
         };
@@ -229,6 +249,8 @@ pub fn compare(
             ice40: ice,
             ice40_pe_lcs: pe_lcs,
             latency_cycles: lat,
+            ice40_fmax_mhz: fmax.as_ref().ok().copied(),
+            ice40_note: fmax.err(),
         });
     }
     let mut stream = Vec::new();
@@ -339,8 +361,8 @@ impl Comparison {
     pub fn markdown(&self) -> String {
         let mut s = format!(
             "# SVPE vs VPE: {} (k = {}, A = {})\n\n## (a) Equal geometry: one {k}×{k} convolver (paper: Table VII)\n\n\
-             | array | ZCU102 LUT | FF | carry | DSP | BRAM | iCE40 LC (LUT4) | iCE40 FF | LC per PE | latency (cycles) |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+             | array | ZCU102 LUT | FF | carry | DSP | BRAM | iCE40 LUT4 | iCE40 FF | LC per PE | latency (cycles) | \
+             HX8K Fmax (MHz) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
             self.design,
             self.k,
             self.act_bits,
@@ -348,13 +370,16 @@ impl Comparison {
         );
         for v in &self.geometry {
             let (z, i) = (v.zcu102, v.ice40);
+            let fmax = v.ice40_fmax_mhz.map_or_else(|| "does not fit".to_string(), |f| format!("{f:.1}"));
             s += &format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {fmax} |\n",
                 v.label, z.lut, z.ff, z.carry, z.dsp, z.bram, i.lut, i.ff, v.ice40_pe_lcs, v.latency_cycles
             );
         }
-        s += "| paper SVPE n=3 (Vivado) | 307 | 232 | - | 3 | - | - | - | - | - |\n";
-        s += "| paper VPE 16-bit (Vivado) | 41 | 213 | - | 12 | - | - | - | - | - |\n";
+        s += "| paper SVPE n=3 (Vivado) | 307 | 232 | - | 3 | - | - | - | - | - | - |\n";
+        s += "| paper VPE 16-bit (Vivado) | 41 | 213 | - | 12 | - | - | - | - | - | - |\n";
+        s += "\nHX8K Fmax: the convolver in its self-test board top, nextpnr-ice40 seed 1, 100 MHz target; the \
+              ZCU102 has no Fmax here (Yosys does no timing; run the Vivado script of `nbq synth -t zcu102`).\n";
         s += &format!(
             "\n## (b) Equal budget\n\nZCU102, at most {DSP_BUDGET} DSPs, {ZCU102_MHZ} MHz (paper: Table VIII, \
              (Pn, Pm) = (8, 32) vs (4, 16), 957.4 vs 332.2 GOP/s, 2.9x measured, 4.1x analytical):\n\n\
@@ -393,18 +418,19 @@ impl Comparison {
 
     /// One CSV row per array at equal geometry, then one per budgeted engine.
     pub fn csv(&self) -> String {
-        let mut s = String::from("table,array,pn,pm,zcu102_lut,zcu102_ff,zcu102_carry,zcu102_dsp,zcu102_bram,ice40_lc,ice40_ff,ice40_pe_lc,latency_cycles,mean_gops\n");
+        let mut s = String::from("table,array,pn,pm,zcu102_lut,zcu102_ff,zcu102_carry,zcu102_dsp,zcu102_bram,ice40_lut4,ice40_ff,ice40_pe_lc,latency_cycles,ice40_fmax_mhz,mean_gops\n");
         for v in &self.geometry {
             let (z, i) = (v.zcu102, v.ice40);
+            let fmax = v.ice40_fmax_mhz.map_or(String::new(), |f| format!("{f:.1}"));
             s += &format!(
-                "geometry,{},1,1,{},{},{},{},{},{},{},{},{},\n",
+                "geometry,{},1,1,{},{},{},{},{},{},{},{},{},{fmax},\n",
                 v.label, z.lut, z.ff, z.carry, z.dsp, z.bram, i.lut, i.ff, v.ice40_pe_lcs, v.latency_cycles
             );
         }
         for b in &self.zcu102_budget {
             let u = b.used;
             s += &format!(
-                "dsp_budget,{},{},{},{},{},{},{},{},,,,,{:.3}\n",
+                "dsp_budget,{},{},{},{},{},{},{},{},,,,,,{:.3}\n",
                 b.label, b.pn, b.pm, u.lut, u.ff, u.carry, u.dsp, u.bram, b.mean_gops
             );
         }

@@ -40,11 +40,7 @@ impl Target {
 pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Runs `target`'s flow on `c`: the report and the files of the output folder (without the report files).
-pub fn synthesize(
-    c: &DesignConfig,
-    target: Target,
-    step: &mut dyn FnMut(usize),
-) -> Result<(Report, Files), FlowError> {
+pub fn synthesize(c: &DesignConfig, target: Target, step: &mut dyn FnMut(usize)) -> Result<(Report, Files), FlowError> {
     match target {
         Target::AlchitryCu => {
             let b = ice40::build(c, step)?;
