@@ -293,8 +293,10 @@ pub fn compare(
              for every layer (AlexNet's 11×11 and 5×5 kernels are not decomposed) and ungrouped channels.",
             k = c.k
         ),
-        "Weights load serially through one chain (k²·Pn·Pm cycles per pass) and are not double-buffered, so large \
-         engines on small feature maps spend most cycles loading; the paper's engine overlaps loading."
+        "Weights load through the 16-bit weight bus, floor(16 / n) codes per cycle for the SVPE and one weight per \
+         cycle for the VPE (k²·Pn·Pm / lanes cycles per pass), and are not double-buffered: loading does not overlap \
+         streaming, unlike the paper's engine. The load cycles are the engine's loading protocol (params.json \
+         weight_load_cycles), which the engine co-simulation tests exercise for every lane count."
             .into(),
         "Engine resources are scaled from one convolver (Pn·Pm convolvers; the per-cluster adders are left out)."
             .into(),
@@ -346,8 +348,10 @@ fn budgeted(v: &Variant, k: usize, cycles_of: &dyn Fn(&Layer) -> u64) -> Result<
     let mut total = 0.0;
     for l in &ALEXNET {
         let passes = (l.n.div_ceil(pn) * l.m.div_ceil(pm)) as u64;
-        // Per pass: load every kernel serially, stream the image, one more cycle for the cluster adder.
-        let cycles = passes * ((k * k) as u64 * p + cycles_of(l) + 1);
+        // Per pass: load every kernel (the bus carries floor(16 / n) codes a cycle), stream the image, one more
+        // cycle for the cluster adder.
+        let load = nbq_rtl::conv::weight_load_cycles(k, v.code_bits.unwrap_or(16), pn, pm) as u64;
+        let cycles = passes * (load + cycles_of(l) + 1);
         let ops = 2.0 * (l.out_h * l.out_w * l.n * l.m * k * k) as f64;
         let gops = ops / (cycles as f64 / (ZCU102_MHZ * 1e6)) / 1e9;
         total += gops;

@@ -248,10 +248,15 @@ pub fn params(c: &DesignConfig) -> Params {
                    appear as k + 1 further pixels are consumed (the next image's, or k + 1 flush pixels); windows are \
                    computed without padding (stride 1): pad the image before streaming it for 'same' outputs"
             .into(),
-        weight_loading: "hold load high for weight_load_cycles cycles and present the weights of cluster pm-1, \
-                         convolver pn-1 first and of cluster 0, convolver 0 last, each kernel in row-major order"
-            .into(),
-        weight_load_cycles: c.k * c.k * c.pn * c.pm,
+        weight_loading: format!(
+            "hold load high for weight_load_cycles cycles; weight_in carries {lanes} lane(s) of {bits} bits (lane g in \
+             bits g*{bits}..(g+1)*{bits}); lane g chains through convolvers g, g+{lanes}, g+2*{lanes}, ... (convolver c \
+             = cluster c / pn, input channel c % pn) and presents the kernels of its last convolver first and of its \
+             first last, each kernel in row-major order; lanes with fewer convolvers start with don't-care codes",
+            lanes = crate::conv::weight_lanes(c.widths.code, c.pn, c.pm),
+            bits = c.widths.code
+        ),
+        weight_load_cycles: crate::conv::weight_load_cycles(c.k, c.widths.code, c.pn, c.pm),
         requantizer_bits: c.requantizer.as_ref().map(|r| r.bits),
         requantizer_thresholds: c.requantizer.as_ref().map(|r| r.thresholds.clone()),
         ports,

@@ -161,6 +161,17 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
         PeKind::Shift => c.widths.code,
         PeKind::Mul => BUS,
     };
+    let make_load = |word: u64, bits: usize, rng: &mut ChaCha8Rng| {
+        let mut v = vec![Value::from_u64(0, 1), Value::from_u64(0, 1)];
+        v.extend((0..pn).map(|_| on_bus(0, a, rng.random())));
+        v.extend([
+            Value::from_u64(1, 1),
+            on_bus(word, bits, rng.random()),
+            Value::from_u64(u64::from(c.offsets.0), 8),
+            Value::from_u64(u64::from(c.offsets.1), 8),
+        ]);
+        v
+    };
     let make = |valid: bool, clear: bool, pixels: &[i32], load: bool, weight: u16, rng: &mut ChaCha8Rng| {
         let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
         v.extend(pixels.iter().map(|&p| on_bus(p as u64, a, rng.random())));
@@ -172,13 +183,34 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
         ]);
         v
     };
-    // Load: cluster pm-1 / convolver pn-1 first, each kernel in row-major order.
-    for i in (0..pm).rev() {
-        for j in (0..pn).rev() {
-            for t in 0..k * k {
-                stim.push(make(false, false, &vec![0; pn], true, wts[(i * pn + j) * k * k + t], &mut rng));
+    // Load (see nbq_rtl::conv::engine): lane g chains through convolvers g, g + L, ...; each lane presents its last
+    // convolver's kernel first, row-major; lanes with fewer convolvers lead with zero codes.
+    let convs = pm * pn;
+    let lanes = match level {
+        Level::Convolver => 1,
+        Level::Engine => nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm),
+    };
+    let depth = convs.div_ceil(lanes);
+    let lane_codes: Vec<Vec<u16>> = (0..lanes)
+        .map(|g| {
+            let members: Vec<usize> = (g..convs).step_by(lanes).collect();
+            let mut seq = vec![0u16; (depth - members.len()) * k * k];
+            for &cv in members.iter().rev() {
+                seq.extend_from_slice(&wts[cv * k * k..(cv + 1) * k * k]);
             }
-        }
+            seq
+        })
+        .collect();
+    let lane_bits = match c.pe {
+        PeKind::Shift => c.widths.code,
+        PeKind::Mul => BUS,
+    };
+    for t in 0..depth * k * k {
+        let word = lane_codes
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (g, seq)| acc | (u64::from(seq[t]) & ((1u64 << lane_bits) - 1)) << (g * lane_bits));
+        stim.push(make_load(word, lanes * lane_bits, &mut rng));
     }
     let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];

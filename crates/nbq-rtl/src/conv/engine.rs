@@ -15,10 +15,14 @@
 //! ([`crate::requant::Requantizer`]) whose activation code is `code_out$i`, valid with the sums.
 //!
 //! # Loading weights
-//! One chain runs through every PE: engine `weight_in` → cluster 0 → … → cluster Pm-1 → `weight_out`; inside a
-//! cluster through convolver 0 … Pn-1; inside a convolver in kernel row-major order (see [`super::array`]). Keep
-//! `load` high for `K*K*Pn*Pm` cycles presenting the codes of cluster Pm-1, convolver Pn-1 first and of cluster 0,
-//! convolver 0 last, each kernel in row-major order.
+//! The 16-bit `weight_in` carries `L` = [`super::weight_lanes`] codes at once (`floor(16 / n)` n-bit codes for the
+//! shift PE, one 16-bit weight for the multiplier PE, at most one per convolver): lane `g` is bits
+//! `g*n .. (g+1)*n`. Lane `g` is a chain through convolvers `g, g + L, g + 2L, …` of the flat list (convolver `c`
+//! is cluster `c / Pn`, input channel `c % Pn`); inside a convolver the chain runs in kernel row-major order (see
+//! [`super::array`]). Keep `load` high for `K*K*ceil(Pn*Pm / L)` cycles; each lane presents the codes of its last
+//! convolver first and of its first convolver last, each kernel in row-major order (lanes with fewer convolvers
+//! start with don't-care codes). `weight_out` is the end of the last convolver's lane. Packing is what makes
+//! low-bit weights cheap to load: an n = 3 engine loads five codes per cycle.
 
 /// Defines an engine block `$engine` over the convolver type `$conv`.
 ///
@@ -46,6 +50,8 @@ macro_rules! define_engine {
             /// Activation codes of the optional requantizer, one per output channel (none without it).
             pub code_out: Vec<Signal<Out, Bits<8>>>,
             pub convs: Vec<$conv<ACC, AW>>,
+            lane_in: Vec<Signal<Local, Bits<BUS_BITS>>>,
+            lane_shift: Vec<Constant<Bits<BUS_BITS>>>,
             pub requant: Vec<Requantizer<ACC>>,
             sum_q: Vec<DFF<Bits<ACC>>>,
             valid_q: DFF<Bit>,
@@ -74,6 +80,10 @@ macro_rules! define_engine {
                     valid_out: Default::default(),
                     code_out: (0..pm).filter(|_| thresholds.is_some()).map(|_| Default::default()).collect(),
                     convs: (0..pm * pn).map(|_| $conv::new(k, width, w)).collect(),
+                    lane_in: (0..$crate::conv::weight_lanes(w.code, pn, pm)).map(|_| Default::default()).collect(),
+                    lane_shift: (0..$crate::conv::weight_lanes(w.code, pn, pm))
+                        .map(|g| Constant::new(Bits::<BUS_BITS>::from((g * w.code) as u64)))
+                        .collect(),
                     requant: thresholds.map_or_else(Vec::new, |t| (0..pm).map(|_| Requantizer::new(t)).collect()),
                     sum_q: (0..pm).map(|_| Default::default()).collect(),
                     valid_q: Default::default(),
@@ -97,10 +107,19 @@ macro_rules! define_engine {
                     self.convs[c].off_pos.next = self.off_pos.val();
                     self.convs[c].off_neg.next = self.off_neg.val();
                 }
-                // One weight chain through every convolver, in list order.
-                self.convs[0].weight_in.next = self.weight_in.val();
-                for c in 1..self.convs.len() {
-                    self.convs[c].weight_in.next = self.convs[c - 1].weight_out.val();
+                // Weight lanes: lane g is weight_in shifted down by g codes (each PE keeps the low n bits), and
+                // chains through convolvers g, g + L, g + 2L, ...
+                for g in 0..self.lane_in.len() {
+                    self.lane_in[g].next = self.weight_in.val() >> self.lane_shift[g].val();
+                }
+                #[allow(unused_parens)] // rust-hdl pastes the bound before `.into()`
+                for lanes in self.lane_in.len()..(self.lane_in.len() + 1) {
+                    for c in 0..self.lane_in.len() {
+                        self.convs[c].weight_in.next = self.lane_in[c].val();
+                    }
+                    for c in self.lane_in.len()..self.convs.len() {
+                        self.convs[c].weight_in.next = self.convs[c - lanes].weight_out.val();
+                    }
                 }
                 for c in 0..self.convs.len() {
                     self.weight_out.next = self.convs[c].weight_out.val();

@@ -21,7 +21,34 @@ pub const fn window_latency(k: usize) -> usize {
     k + 1
 }
 
+/// Codes the 16-bit weight bus carries per loading cycle for `code_bits`-bit weights (16 for the multiplier PE)
+/// in an engine of `pn * pm` convolvers: `floor(16 / code_bits)`, at most one per convolver (see [`engine`]).
+pub fn weight_lanes(code_bits: usize, pn: usize, pm: usize) -> usize {
+    (crate::widths::BUS_BITS / code_bits.max(1)).clamp(1, (pn * pm).max(1))
+}
+
+/// Cycles `load` must be held to load every weight of an engine: `k² * ceil(pn * pm / lanes)`.
+pub fn weight_load_cycles(k: usize, code_bits: usize, pn: usize, pm: usize) -> usize {
+    k * k * (pn * pm).div_ceil(weight_lanes(code_bits, pn, pm))
+}
+
 define_conv_array!(ShiftRow, ShiftConv, ShiftPe, "shift (SVPE)");
 define_conv_array!(MulRow, MulConv, MulPe, "multiplier (VPE)");
 define_engine!(ShiftEngine, ShiftConv, "shift (SVPE)");
 define_engine!(MulEngine, MulConv, "multiplier (VPE)");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weight_bus_packs_low_bit_codes() {
+        // The paper's engines: 3-bit codes five to a word, 16-bit weights one.
+        assert_eq!((weight_lanes(3, 8, 32), weight_load_cycles(3, 3, 8, 32)), (5, 9 * 52));
+        assert_eq!((weight_lanes(16, 4, 16), weight_load_cycles(3, 16, 4, 16)), (1, 9 * 64));
+        // Never more lanes than convolvers; 1-bit codes sixteen to a word.
+        assert_eq!((weight_lanes(3, 1, 1), weight_load_cycles(3, 3, 1, 1)), (1, 9));
+        assert_eq!(weight_lanes(1, 8, 8), 16);
+        assert_eq!(weight_lanes(5, 2, 2), 3);
+    }
+}
