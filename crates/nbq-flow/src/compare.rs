@@ -67,8 +67,10 @@ pub struct Budgeted {
     pub label: String,
     pub pn: usize,
     pub pm: usize,
+    /// Clock of the throughput figures.
+    pub mhz: f64,
     pub used: Resources,
-    /// (layer, cycles, GOP/s) at [`ZCU102_MHZ`].
+    /// (layer, cycles, GOP/s) at `mhz`.
     pub layers: Vec<(String, u64, f64)>,
     pub mean_gops: f64,
 }
@@ -101,6 +103,9 @@ pub struct Comparison {
     pub geometry: Vec<Variant>,
     pub stream: Vec<StreamCycles>,
     pub zcu102_budget: Vec<Budgeted>,
+    /// The same on the HX8K's logic cells and RAMs at the measured Fmax (at most the board's 100 MHz); None where
+    /// not even one convolver fits.
+    pub hx8k_budget: Vec<Option<Budgeted>>,
     pub speedup: f64,
     pub hx8k: EqualLc,
     pub notes: Vec<String>,
@@ -267,8 +272,27 @@ pub fn compare(
     let n_ref = if c.pe == PeKind::Shift { c.widths.code } else { 3 };
     let svpe = geometry.iter().find(|v| v.code_bits == Some(n_ref)).unwrap_or(&geometry[0]);
     let vpe = &geometry[geometry.len() - 1];
-    let zcu_budget: Vec<Budgeted> =
-        [svpe, vpe].iter().map(|v| budgeted(v, c.k, &cycles_of)).collect::<Result<_, _>>()?;
+    let a = zcu102::AVAILABLE;
+    let zcu_fits = |r: &Resources, p: u64| {
+        r.dsp * p <= DSP_BUDGET && r.lut * p <= a.lut && r.ff * p <= a.ff && r.carry * p <= a.carry
+    };
+    let zcu_budget: Vec<Budgeted> = [svpe, vpe]
+        .iter()
+        .map(|v| {
+            budgeted(v, v.zcu102, &zcu_fits, ZCU102_MHZ, c.k, &cycles_of)
+                .ok_or_else(|| FlowError::Stat(format!("not even one {} convolver fits the ZCU102", v.label)))
+        })
+        .collect::<Result<_, _>>()?;
+    let hx_fits = |r: &Resources, p: u64| {
+        r.lut.max(r.ff).max(r.carry) * p <= HX8K_LCS && (r.bram * p as f64) <= crate::ice40::HX8K_RAMS as f64
+    };
+    let hx8k_budget: Vec<Option<Budgeted>> = [svpe, vpe]
+        .iter()
+        .map(|v| {
+            let mhz = v.ice40_fmax_mhz?.min(crate::ice40::Board::alchitry_cu().ok()?.clock_mhz);
+            budgeted(v, v.ice40, &hx_fits, mhz, c.k, &cycles_of)
+        })
+        .collect();
     let speedup = zcu_budget[0].mean_gops / zcu_budget[1].mean_gops;
 
     let svpe_pes = HX8K_LCS / svpe.ice40_pe_lcs.max(1);
@@ -308,23 +332,27 @@ pub fn compare(
         geometry,
         stream,
         zcu102_budget: zcu_budget,
+        hx8k_budget,
         speedup,
         hx8k,
         notes,
     })
 }
 
-/// The largest power-of-two (Pn, Pm) whose convolvers fit the ZCU102 with at most [`DSP_BUDGET`] DSPs
-/// (preferring the paper's Pm = 4·Pn shape), and its AlexNet throughput.
-fn budgeted(v: &Variant, k: usize, cycles_of: &dyn Fn(&Layer) -> u64) -> Result<Budgeted, FlowError> {
-    let per = v.zcu102;
-    let a = zcu102::AVAILABLE;
-    let fits =
-        |p: u64| per.dsp * p <= DSP_BUDGET && per.lut * p <= a.lut && per.ff * p <= a.ff && per.carry * p <= a.carry;
+/// The largest power-of-two (Pn, Pm) whose convolvers (each costing `per`) pass `fits` (preferring the paper's
+/// Pm = 4·Pn shape), and its AlexNet throughput at `mhz`; None if not even one convolver fits.
+fn budgeted(
+    v: &Variant,
+    per: Resources,
+    fits: &dyn Fn(&Resources, u64) -> bool,
+    mhz: f64,
+    k: usize,
+    cycles_of: &dyn Fn(&Layer) -> u64,
+) -> Option<Budgeted> {
     let mut best: Option<(usize, usize)> = None;
     for pn in (0..8).map(|i| 1usize << i) {
         for pm in (0..8).map(|i| 1usize << i) {
-            if pm < pn || !fits((pn * pm) as u64) {
+            if pm < pn || !fits(&per, (pn * pm) as u64) {
                 continue;
             }
             let key = |(n, m): (usize, usize)| (n * m, m == 4 * n, m);
@@ -333,7 +361,7 @@ fn budgeted(v: &Variant, k: usize, cycles_of: &dyn Fn(&Layer) -> u64) -> Result<
             }
         }
     }
-    let (pn, pm) = best.ok_or_else(|| FlowError::Stat(format!("not even one {} convolver fits", v.label)))?;
+    let (pn, pm) = best?;
     let p = (pn * pm) as u64;
     let used = Resources {
         lut: per.lut * p,
@@ -353,11 +381,11 @@ fn budgeted(v: &Variant, k: usize, cycles_of: &dyn Fn(&Layer) -> u64) -> Result<
         let load = nbq_rtl::conv::weight_load_cycles(k, v.code_bits.unwrap_or(16), pn, pm) as u64;
         let cycles = passes * (load + cycles_of(l) + 1);
         let ops = 2.0 * (l.out_h * l.out_w * l.n * l.m * k * k) as f64;
-        let gops = ops / (cycles as f64 / (ZCU102_MHZ * 1e6)) / 1e9;
+        let gops = ops / (cycles as f64 / (mhz * 1e6)) / 1e9;
         total += gops;
         layers.push((l.name.to_string(), cycles, gops));
     }
-    Ok(Budgeted { label: v.label.clone(), pn, pm, used, layers, mean_gops: total / ALEXNET.len() as f64 })
+    Some(Budgeted { label: v.label.clone(), pn, pm, mhz, used, layers, mean_gops: total / ALEXNET.len() as f64 })
 }
 
 impl Comparison {
@@ -403,6 +431,17 @@ impl Comparison {
             s += &format!(" {:.1} |\n", b.mean_gops);
         }
         s += &format!("\nSVPE / VPE throughput: {:.2}x\n", self.speedup);
+        s += "\niCE40-HX8K, 7,680 logic cells and 32 RAM4K, at the measured Fmax (at most the board's 100 MHz):\n\n\
+              | array | (Pn, Pm) | LC (LUT4) | RAM4K | MHz | mean GOP/s |\n|---|---|---:|---:|---:|---:|\n";
+        for (b, v) in self.hx8k_budget.iter().zip(["SVPE", "VPE"]) {
+            s += &match b {
+                Some(b) => format!(
+                    "| {} | ({}, {}) | {} | {} | {:.1} | {:.2} |\n",
+                    b.label, b.pn, b.pm, b.used.lut, b.used.bram, b.mhz, b.mean_gops
+                ),
+                None => format!("| {v} | does not fit | | | | 0 |\n"),
+            };
+        }
         let h = &self.hx8k;
         s += &format!(
             "\niCE40-HX8K, {HX8K_LCS} logic cells: an SVPE PE takes {} LCs, a VPE PE {} LCs: {} vs {} PEs, {:.1}x \
