@@ -274,6 +274,9 @@ fn sweep_writes_a_json_lines_job_list_and_runs_it_on_a_pool() {
         assert!(v["command"].as_str().unwrap().starts_with(&format!("nbq synth -c {id}.toml")), "{line}");
     }
     assert!(!list.join("results.jsonl").exists(), "--jobs-only runs nothing");
+    let o = nbq(&["sweep", "--pe", "adder", "--jobs-only", "-o", d.path().join("bad").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("invalid value 'adder'") && text(&o).contains("shift, mul"), "{}", text(&o));
 
     let run = d.path().join("run");
     let o = nbq(&["sweep", "--pe", "shift", "--bits", "2,3", "-t", "zcu102", "-j", "2", "-o", run.to_str().unwrap()]);

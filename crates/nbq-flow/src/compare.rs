@@ -112,17 +112,8 @@ pub struct Comparison {
 }
 
 fn with(c: &DesignConfig, pe: PeKind, bits: Option<usize>, width: usize) -> Result<DesignConfig, FlowError> {
-    let mut toml = format!(
-        "name = \"{}\"\npe = \"{}\"\nk = {}\nimage_width = {width}\nact_bits = {}\n",
-        c.name,
-        if pe == PeKind::Shift { "shift" } else { "mul" },
-        c.k,
-        c.widths.act
-    );
-    if let Some(n) = bits {
-        toml += &format!("code_bits = {n}\n");
-    }
-    DesignConfig::from_toml(&toml, "compare").map_err(|e| FlowError::Stat(format!("derived design: {e}")))
+    let toml = crate::sweep::design_toml(&c.name, pe, bits, c.k, width, c.widths.act, (1, 1));
+    Ok(DesignConfig::from_toml(&toml, "compare")?)
 }
 
 /// Simulates one image of `h` rows through `c`'s 1×1 engine under Icarus, checks every output against the golden
@@ -134,7 +125,7 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
     let hn = harness(c, Level::Engine);
     let got = nbq_tb::icarus::simulate(&g.verilog, &hn, &stim, None)?;
     if let Some(m) = nbq_tb::check::first_mismatch(&c.name, &hn, &got, &exp) {
-        return Err(FlowError::Stat(format!("co-simulation disagrees with the golden model: {m}")));
+        return Err(FlowError::Measure(format!("co-simulation disagrees with the golden model: {m}")));
     }
     let valid_port = hn.outputs.iter().position(|p| p.name == "valid_out").unwrap_or(0);
     let valid: Vec<usize> = got
@@ -144,7 +135,7 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
         .map(|(i, _)| i)
         .collect();
     let (Some(&first), Some(&last)) = (valid.first(), valid.last()) else {
-        return Err(FlowError::Stat("the simulation produced no window".into()));
+        return Err(FlowError::Measure(format!("{}: the simulation produced no window", c.name)));
     };
     // Stimulus: k² load cycles, then one pixel per cycle; the first window's newest pixel is pixel (k-1)·W + k-1.
     let load = c.k * c.k;
@@ -152,18 +143,12 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
     Ok((first - newest, (last + 1 - load) as u64))
 }
 
-/// Number of jobs [`compare`] runs (for a progress bar).
-pub fn job_count(bits: &[usize]) -> usize {
-    // Per variant: ZCU102 estimate, iCE40 convolver, iCE40 PE, latency, iCE40 P&R; plus stream measurements.
-    (bits.len() + 1) * 5 + 3
-}
-
 /// The whole comparison for the k, A and image width of `c`, shift PEs at each of `bits` against the VPE.
 pub fn compare(
     c: &DesignConfig,
     bits: &[usize],
     workers: usize,
-    done: &(dyn Fn(&str) + Sync),
+    done: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<Comparison, FlowError> {
     let mut kinds: Vec<(PeKind, Option<usize>)> = bits.iter().map(|&n| (PeKind::Shift, Some(n))).collect();
     kinds.push((PeKind::Mul, None));
@@ -240,7 +225,7 @@ pub fn compare(
             Some(Out::Fmax(fmax)),
         ) = (it.next(), it.next(), it.next(), it.next(), it.next())
         else {
-            return Err(FlowError::Stat("job results out of order".into()));
+            return Err(FlowError::Job("job results out of order".into()));
         };
         let label = match b {
             Some(n) => format!("SVPE n={n}"),
@@ -260,7 +245,7 @@ pub fn compare(
     }
     let mut stream = Vec::new();
     for (&(layer, h, w), out) in sizes.iter().zip(it) {
-        let Out::Stream(cycles) = out else { return Err(FlowError::Stat("job results out of order".into())) };
+        let Out::Stream(cycles) = out else { return Err(FlowError::Job("job results out of order".into())) };
         stream.push(StreamCycles { layer, in_h: h, in_w: w, cycles });
     }
     let cycles_of = |l: &Layer| {
@@ -280,7 +265,7 @@ pub fn compare(
         .iter()
         .map(|v| {
             budgeted(v, v.zcu102, &zcu_fits, ZCU102_MHZ, c.k, &cycles_of)
-                .ok_or_else(|| FlowError::Stat(format!("not even one {} convolver fits the ZCU102", v.label)))
+                .ok_or_else(|| FlowError::Measure(format!("not even one {} convolver fits the ZCU102", v.label)))
         })
         .collect::<Result<_, _>>()?;
     let hx_fits = |r: &Resources, p: u64| {
@@ -486,7 +471,7 @@ impl Comparison {
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, (960, 420)).into_drawing_area();
-            let err = |e: &dyn std::fmt::Display| FlowError::Stat(format!("chart: {e}"));
+            let err = |e: &dyn std::fmt::Display| FlowError::Job(format!("chart: {e}"));
             root.fill(&WHITE).map_err(|e| err(&e))?;
             let (left, right) = root.split_horizontally(520);
             let n = self.geometry.len();

@@ -10,7 +10,8 @@ use nbq_tb::tool::{workdir, Tool};
 use serde::Deserialize;
 
 use crate::report::{Report, Resources};
-use crate::yosys::{parse_stat, FlowError};
+use crate::target::Target;
+use crate::yosys::{parse_stat, read_output, FlowError};
 
 pub const NEXTPNR: Tool = Tool { name: "nextpnr-ice40", program: "nextpnr-ice40", package: "nextpnr-ice40" };
 pub const ICEPACK: Tool = Tool { name: "icepack", program: "icepack", package: "fpga-icestorm" };
@@ -113,7 +114,7 @@ pub fn parse_nextpnr_report(text: &str) -> Result<PnrSummary, FlowError> {
 pub struct Build {
     pub report: Report,
     /// (file name, contents) to write into the output folder.
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: crate::target::Files,
 }
 
 /// Progress steps of [`build`], for a progress display.
@@ -142,8 +143,7 @@ pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, Flo
     let pcf = board.pcf();
     let dir = workdir(&[("pe.v", &pe), ("design.v", &convolver.verilog), ("top.v", &top), ("top.pcf", &pcf)])?;
     let d = dir.path();
-    let read =
-        |file: &str| std::fs::read(d.join(file)).map_err(|e| FlowError::Stat(format!("cannot read {file}: {e}")));
+    let read = |file: &str| read_output(&d.join(file));
 
     let avail = board.available();
     let refuse = |resource, estimated, available| FlowError::DoesNotFit {
@@ -219,7 +219,7 @@ pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, Flo
     let used = Resources { lut: pnr.lcs, bram: pnr.rams as f64, io: pnr.ios, ..est };
     let report = Report {
         design: name.clone(),
-        target: "alchitry-cu".into(),
+        target: Target::AlchitryCu,
         device: format!("iCE40-HX8K-{}", board.package.to_uppercase()),
         source: format!(
             "the self-testing board top around one convolver; Yosys synth_ice40 (FF, carry), nextpnr-ice40 \

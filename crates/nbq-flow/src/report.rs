@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::target::Target;
+
 /// Resource counts of a synthesized design (fields a target does not have are 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Resources {
@@ -25,7 +27,7 @@ pub struct Resources {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub design: String,
-    pub target: String,
+    pub target: Target,
     pub device: String,
     /// The tool and step that produced the counts.
     pub source: String,
@@ -48,10 +50,13 @@ impl Report {
             format!("| {name} | {u} | {a} | {pct} |\n")
         };
         let (u, a) = (self.used, self.available);
-        let ice40 = self.target == "alchitry-cu";
+        let ice40 = self.target == Target::AlchitryCu;
         let mut s = format!(
             "{} on {} ({}), counts from {}\n\n| resource | used | available | use |\n|---|---:|---:|---:|\n",
-            self.design, self.target, self.device, self.source
+            self.design,
+            self.target.name(),
+            self.device,
+            self.source
         );
         s += &row(if ice40 { "logic cells" } else { "LUT" }, u.lut as f64, a.lut as f64);
         s += &row("FF", u.ff as f64, a.ff as f64);

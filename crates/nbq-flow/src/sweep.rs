@@ -4,7 +4,7 @@
 //! command that runs it), so an existing batch system can spread it across machines; `nbq sweep` also runs it
 //! here on a bounded pool of threads.
 
-use nbq_rtl::DesignConfig;
+use nbq_rtl::{DesignConfig, PeKind};
 use serde::Serialize;
 
 use crate::pool::{pool, Job as PoolJob};
@@ -15,8 +15,7 @@ use crate::yosys::FlowError;
 /// The axes of a sweep.
 #[derive(Debug, Clone)]
 pub struct Spec {
-    /// "shift" and/or "mul".
-    pub pes: Vec<String>,
+    pub pes: Vec<PeKind>,
     /// Code bits of shift designs.
     pub bits: Vec<usize>,
     pub ks: Vec<usize>,
@@ -45,49 +44,62 @@ impl Job {
     }
 }
 
+/// The design file of a `k`×`k` array of `pe`s (`bits`-bit codes for the shift PE) on `width`-pixel lines of
+/// `act`-bit pixels, with `shape` = (Pn, Pm).
+pub fn design_toml(
+    name: &str,
+    pe: PeKind,
+    bits: Option<usize>,
+    k: usize,
+    width: usize,
+    act: usize,
+    shape: (usize, usize),
+) -> String {
+    let mut toml = format!(
+        "name = \"{name}\"\npe = \"{}\"\nk = {k}\nimage_width = {width}\nact_bits = {act}\npn = {}\npm = {}\n",
+        pe.key(),
+        shape.0,
+        shape.1
+    );
+    if let Some(n) = bits {
+        toml += &format!("code_bits = {n}\n");
+    }
+    toml
+}
+
 /// Every job of `spec`, each design validated. The Alchitry Cu flow places one convolver (its board top), so
 /// for that target the Pn and Pm axes collapse to (1, 1).
 pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
-    let mut jobs = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for pe in &spec.pes {
-        let bit_axis: Vec<Option<usize>> = match pe.as_str() {
-            "shift" => spec.bits.iter().copied().map(Some).collect(),
-            "mul" => vec![None],
-            other => {
-                return Err(FlowError::Stat(format!("unknown PE kind '{other}'; allowed: shift, mul")));
+    let kinds: Vec<(PeKind, Option<usize>)> = spec
+        .pes
+        .iter()
+        .flat_map(|&pe| match pe {
+            PeKind::Shift => spec.bits.iter().map(|&n| (pe, Some(n))).collect::<Vec<_>>(),
+            PeKind::Mul => vec![(pe, None)],
+        })
+        .collect();
+    let shapes = |t: Target| -> Vec<(usize, usize)> {
+        match t {
+            Target::AlchitryCu => vec![(1, 1)],
+            Target::Zcu102 => spec.pns.iter().flat_map(|&pn| spec.pms.iter().map(move |&pm| (pn, pm))).collect(),
+        }
+    };
+    let points = kinds
+        .iter()
+        .flat_map(|&kind| spec.ks.iter().flat_map(move |&k| spec.targets.iter().map(move |&t| (kind, k, t))));
+    let mut jobs: Vec<Job> = Vec::new();
+    for ((pe, b), k, t) in points {
+        for (pn, pm) in shapes(t) {
+            let tag = b.map_or_else(|| "vpe".to_string(), |n| format!("svpe_n{n}"));
+            let id = format!("{tag}_k{k}_pn{pn}_pm{pm}");
+            // Repeated axis values give the same job once.
+            if jobs.iter().any(|j| j.id == id && j.target == t) {
+                continue;
             }
-        };
-        for &b in &bit_axis {
-            for &k in &spec.ks {
-                for &pn in &spec.pns {
-                    for &pm in &spec.pms {
-                        for &t in &spec.targets {
-                            let (pn, pm) = if t == Target::AlchitryCu { (1, 1) } else { (pn, pm) };
-                            let tag = match b {
-                                Some(n) => format!("svpe_n{n}"),
-                                None => "vpe".into(),
-                            };
-                            let id = format!("{tag}_k{k}_pn{pn}_pm{pm}");
-                            if !seen.insert((id.clone(), t.name())) {
-                                continue;
-                            }
-                            let mut design = format!(
-                                "name = \"{id}\"\npe = \"{pe}\"\nk = {k}\nimage_width = {}\nact_bits = {}\n\
-                                 pn = {pn}\npm = {pm}\n",
-                                spec.image_width, spec.act_bits
-                            );
-                            if let Some(n) = b {
-                                design += &format!("code_bits = {n}\n");
-                            }
-                            DesignConfig::from_toml(&design, &format!("sweep job {id}"))
-                                .map_err(|e| FlowError::Stat(format!("sweep job {id}: {e}")))?;
-                            let command = format!("nbq synth -c {id}.toml -t {} -o {id}-{}", t.name(), t.name());
-                            jobs.push(Job { id, target: t, design, command });
-                        }
-                    }
-                }
-            }
+            let design = design_toml(&id, pe, b, k, spec.image_width, spec.act_bits, (pn, pm));
+            DesignConfig::from_toml(&design, &format!("sweep job {id}"))?;
+            let command = format!("nbq synth -c {id}.toml -t {} -o {id}-{}", t.name(), t.name());
+            jobs.push(Job { id, target: t, design, command });
         }
     }
     Ok(jobs)
@@ -106,7 +118,7 @@ pub struct Outcome {
 
 /// Runs every job on at most `workers` threads; a failing job (a design that does not fit, say) is recorded
 /// with its error and the others go on.
-pub fn run(jobs: &[Job], workers: usize, done: &(dyn Fn(&str) + Sync)) -> Result<Vec<Outcome>, FlowError> {
+pub fn run(jobs: &[Job], workers: usize, done: &(dyn Fn(&str, usize) + Sync)) -> Result<Vec<Outcome>, FlowError> {
     let work: Vec<PoolJob<'_, Outcome>> = jobs
         .iter()
         .map(|j| {
@@ -164,7 +176,7 @@ mod tests {
 
     fn spec() -> Spec {
         Spec {
-            pes: vec!["shift".into(), "mul".into()],
+            pes: vec![PeKind::Shift, PeKind::Mul],
             bits: vec![2, 3],
             ks: vec![3],
             pns: vec![1, 2],
@@ -190,9 +202,6 @@ mod tests {
 
     #[test]
     fn bad_axes_are_named() {
-        let mut s = spec();
-        s.pes = vec!["adder".into()];
-        assert!(expand(&s).unwrap_err().to_string().contains("unknown PE kind 'adder'"));
         let mut s = spec();
         s.ks = vec![9];
         assert!(expand(&s).unwrap_err().to_string().contains("svpe_n2_k9"));

@@ -18,8 +18,6 @@ pub enum Target {
 }
 
 impl Target {
-    pub const ALL: [Target; 2] = [Target::AlchitryCu, Target::Zcu102];
-
     pub fn name(self) -> &'static str {
         match self {
             Target::AlchitryCu => "alchitry-cu",

@@ -27,6 +27,20 @@ pub enum FlowError {
     Emit(#[from] nbq_rtl::emit::EmitError),
     #[error("the board's pin table {path} is invalid: {why}")]
     PinTable { path: &'static str, why: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Design(#[from] nbq_rtl::config::ConfigError),
+    /// A co-simulation that disagrees with the golden model, or a measurement that found nothing to measure.
+    #[error("{0}")]
+    Measure(String),
+    #[error("{0}")]
+    Job(String),
+}
+
+/// Reads a file a tool wrote.
+pub fn read_output(path: &std::path::Path) -> Result<Vec<u8>, FlowError> {
+    std::fs::read(path).map_err(|source| FlowError::Read { path: path.display().to_string(), source })
 }
 
 /// Cell counts of the flattened top module after running `script` (which must end in a synthesis command) on
@@ -36,8 +50,7 @@ pub fn cell_counts(verilog: &str, synth: &str) -> Result<BTreeMap<String, u64>, 
     let d = dir.path();
     let script = format!("read_verilog design.v; {synth}; tee -q -o stat.json stat -json");
     YOSYS.run(&["-q", "-p", &script], d)?;
-    let text = std::fs::read_to_string(d.join("stat.json")).map_err(|e| FlowError::Stat(e.to_string()))?;
-    parse_stat(&text)
+    parse_stat(&String::from_utf8_lossy(&read_output(&d.join("stat.json"))?))
 }
 
 /// The `num_cells_by_type` of module `top` in Yosys's `stat -json` output.

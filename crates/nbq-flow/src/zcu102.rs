@@ -8,6 +8,7 @@
 use nbq_rtl::Params;
 
 use crate::report::{Report, Resources};
+use crate::target::Target;
 use crate::yosys::{cell_counts, xilinx_resources, FlowError};
 
 pub const PART: &str = "xczu9eg-ffvb1156-2-e";
@@ -51,7 +52,7 @@ pub fn estimate(p: &Params, verilog: &str) -> Result<Report, FlowError> {
     let cells = cell_counts(verilog, "synth_xilinx -family xcup -top top -flatten -noiopad")?;
     Ok(Report {
         design: p.name.clone(),
-        target: "zcu102".into(),
+        target: Target::Zcu102,
         device: PART.into(),
         source: "Yosys synth_xilinx -family xcup (estimate; Vivado's figures come from vivado.tcl)".into(),
         used: xilinx_resources(&cells),

@@ -44,10 +44,16 @@ pub struct SelfTestData {
 impl SelfTestData {
     /// Why the data cannot fit the ROMs, if it cannot.
     pub fn check(&self) -> Result<(), String> {
+        Self::check_sizes(self.weights.len(), self.pixels.len(), self.expected.len())
+    }
+
+    /// Why a self-test of `taps` kernel taps, `pixels` pixels and `windows` windows cannot fit the ROMs, if it
+    /// cannot.
+    pub fn check_sizes(taps: usize, pixels: usize, windows: usize) -> Result<(), String> {
         let limits = [
-            ("kernel taps", self.weights.len(), (1 << KERNEL_ADDR_BITS) - 1),
-            ("pixels", self.pixels.len(), (1 << STREAM_ADDR_BITS) - 1),
-            ("windows", self.expected.len(), (1 << STREAM_ADDR_BITS) - 1),
+            ("kernel taps", taps, (1 << KERNEL_ADDR_BITS) - 1),
+            ("pixels", pixels, (1 << STREAM_ADDR_BITS) - 1),
+            ("windows", windows, (1 << STREAM_ADDR_BITS) - 1),
         ];
         for (what, n, max) in limits {
             if n == 0 || n > max {

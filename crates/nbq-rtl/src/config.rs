@@ -50,6 +50,16 @@ pub enum PeKind {
     Mul,
 }
 
+impl PeKind {
+    /// The value of the design file's `pe` key.
+    pub fn key(self) -> &'static str {
+        match self {
+            PeKind::Shift => "shift",
+            PeKind::Mul => "mul",
+        }
+    }
+}
+
 /// The design file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

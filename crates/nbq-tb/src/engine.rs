@@ -156,28 +156,23 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let gold: Vec<Vec<Wide>> = images.iter().map(|img| golden(c, (pm, pn), h, img, &wts)).collect();
 
     let mut stim: Vec<Vec<Value>> = Vec::new();
-    // Bus bits above the significant widths carry noise the hardware must ignore.
-    let wbits = match c.pe {
+    // Weights: `lanes` codes of `lane_bits` bits per bus word (see nbq_rtl::conv::engine).
+    let lane_bits = match c.pe {
         PeKind::Shift => c.widths.code,
         PeKind::Mul => BUS,
     };
-    let make_load = |word: u64, bits: usize, rng: &mut ChaCha8Rng| {
-        let mut v = vec![Value::from_u64(0, 1), Value::from_u64(0, 1)];
-        v.extend((0..pn).map(|_| on_bus(0, a, rng.random())));
-        v.extend([
-            Value::from_u64(1, 1),
-            on_bus(word, bits, rng.random()),
-            Value::from_u64(u64::from(c.offsets.0), 8),
-            Value::from_u64(u64::from(c.offsets.1), 8),
-        ]);
-        v
+    let lanes = match level {
+        Level::Convolver => 1,
+        Level::Engine => nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm),
     };
-    let make = |valid: bool, clear: bool, pixels: &[i32], load: bool, weight: u16, rng: &mut ChaCha8Rng| {
+    // One cycle's inputs; `load` is the weight word to load, if any. Bus bits above the significant widths carry
+    // noise the hardware must ignore.
+    let make = |valid: bool, clear: bool, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
         let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
         v.extend(pixels.iter().map(|&p| on_bus(p as u64, a, rng.random())));
         v.extend([
-            Value::from_u64(u64::from(load), 1),
-            on_bus(u64::from(weight), wbits, rng.random()),
+            Value::from_u64(u64::from(load.is_some()), 1),
+            on_bus(load.unwrap_or(0), lanes * lane_bits, rng.random()),
             Value::from_u64(u64::from(c.offsets.0), 8),
             Value::from_u64(u64::from(c.offsets.1), 8),
         ]);
@@ -186,10 +181,6 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     // Load (see nbq_rtl::conv::engine): lane g chains through convolvers g, g + L, ...; each lane presents its last
     // convolver's kernel first, row-major; lanes with fewer convolvers lead with zero codes.
     let convs = pm * pn;
-    let lanes = match level {
-        Level::Convolver => 1,
-        Level::Engine => nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm),
-    };
     let depth = convs.div_ceil(lanes);
     let lane_codes: Vec<Vec<u16>> = (0..lanes)
         .map(|g| {
@@ -201,16 +192,12 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
             seq
         })
         .collect();
-    let lane_bits = match c.pe {
-        PeKind::Shift => c.widths.code,
-        PeKind::Mul => BUS,
-    };
     for t in 0..depth * k * k {
         let word = lane_codes
             .iter()
             .enumerate()
             .fold(0u64, |acc, (g, seq)| acc | (u64::from(seq[t]) & ((1u64 << lane_bits) - 1)) << (g * lane_bits));
-        stim.push(make_load(word, lanes * lane_bits, &mut rng));
+        stim.push(make(false, false, &vec![0; pn], Some(word), &mut rng));
     }
     let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
@@ -223,19 +210,19 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     for n in 0..total {
         while rng.random_bool(s.stall) {
             let noise: Vec<i32> = (0..pn).map(|_| rng.random_range(lo..=hi)).collect();
-            stim.push(make(false, false, &noise, false, 0, &mut rng));
+            stim.push(make(false, false, &noise, None, &mut rng));
         }
         let (img, i) = if n < s.images * plane { (Some(n / plane), n % plane) } else { (None, n - s.images * plane) };
         consumed.push((stim.len(), img, i / w, i % w));
         let px = img.map_or_else(|| vec![0; pn], |m| pixels_of(m, i));
-        stim.push(make(true, i == 0, &px, false, 0, &mut rng));
+        stim.push(make(true, i == 0, &px, None, &mut rng));
     }
     let extra = match level {
         Level::Convolver => 1,
         Level::Engine => 2,
     };
     for _ in 0..extra {
-        stim.push(make(false, false, &vec![0; pn], false, 0, &mut rng));
+        stim.push(make(false, false, &vec![0; pn], None, &mut rng));
     }
     let mut expect = Vec::new();
     let mut valid_at = vec![false; stim.len()];
@@ -292,15 +279,8 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (k, w, a) = (c.k, c.image_width, c.widths.act);
     let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
-    let fits = |h: usize| {
-        let d = SelfTestData {
-            weights: vec![0; k * k],
-            pixels: vec![0; w * h + nbq_rtl::conv::window_latency(k)],
-            expected: vec![Vec::new(); (h + 1 - k) * (w + 1 - k)],
-            offsets: c.offsets,
-        };
-        d.check()
-    };
+    let lat = nbq_rtl::conv::window_latency(k);
+    let fits = |h: usize| SelfTestData::check_sizes(k * k, w * h + lat, (h + 1 - k) * (w + 1 - k));
     let height = if fits(k + 1).is_ok() { k + 1 } else { fits(k).map(|()| k)? };
     let weights = weights(c, k * k, Data::Random, &mut rng);
     // Mostly random pixels, with the extremes often enough that the widest sums occur.
@@ -313,7 +293,7 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
         .collect();
     let gold = golden(c, (1, 1), height, &image, &weights);
     let mut pixels: Vec<u16> = image.iter().map(|&p| p as u16).collect();
-    pixels.extend(std::iter::repeat_n(0, nbq_rtl::conv::window_latency(k)));
+    pixels.extend(std::iter::repeat_n(0, lat));
     let expected = gold
         .iter()
         .map(|v| {

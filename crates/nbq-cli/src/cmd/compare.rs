@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use nbq_flow::compare::{compare, job_count};
+use nbq_flow::compare::compare;
 use nbq_rtl::DesignConfig;
 
 /// Compare the shift array (SVPE) with the 16-bit multiplier array (VPE) that differs only in its PEs.
@@ -53,14 +52,8 @@ pub fn run(a: Args) -> Result<()> {
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-compare", cfg.name)));
     nbq_quant::atomic::check_destination(&out, a.force)?;
-    let bar = ProgressBar::new(job_count(&a.bits) as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} jobs, {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let done = |label: &str| {
-        bar.inc(1);
-        bar.set_message(label.to_string());
-    };
+    let bar = super::job_bar("jobs");
+    let done = |label: &str, total: usize| super::job_done(&bar, label, total);
     let c = compare(&cfg, &a.bits, jobs, &done).context("comparing SVPE and VPE")?;
     bar.finish_and_clear();
     let md = c.markdown();

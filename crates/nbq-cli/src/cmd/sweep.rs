@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressStyle};
 use nbq_flow::sweep::{expand, markdown, run as run_jobs, Spec};
+use nbq_rtl::PeKind;
 
 /// Sweep PE kind × code bits × k × Pn × Pm × target: synthesize every combination on a bounded pool of threads.
 ///
@@ -60,6 +60,15 @@ pub enum Pe {
     Mul,
 }
 
+impl From<Pe> for PeKind {
+    fn from(p: Pe) -> Self {
+        match p {
+            Pe::Shift => PeKind::Shift,
+            Pe::Mul => PeKind::Mul,
+        }
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let workers = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -67,19 +76,12 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--jobs 0: give at least 1");
     }
     let spec = Spec {
-        pes: a.pe.iter().map(|p| if matches!(p, Pe::Shift) { "shift" } else { "mul" }.to_string()).collect(),
+        pes: a.pe.iter().map(|&p| PeKind::from(p)).collect(),
         bits: a.bits,
         ks: a.k,
         pns: a.pn,
         pms: a.pm,
-        targets: a
-            .target
-            .iter()
-            .map(|t| match t {
-                super::synth::Target::AlchitryCu => nbq_flow::Target::AlchitryCu,
-                super::synth::Target::Zcu102 => nbq_flow::Target::Zcu102,
-            })
-            .collect(),
+        targets: a.target.iter().map(|&t| t.into()).collect(),
         image_width: a.image_width,
         act_bits: a.act_bits,
     };
@@ -98,14 +100,8 @@ pub fn run(a: Args) -> Result<()> {
         println!("wrote {} jobs to {}/jobs.jsonl", jobs.len(), out.display());
         return Ok(());
     }
-    let bar = ProgressBar::new(jobs.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} synth jobs, {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let done = |label: &str| {
-        bar.inc(1);
-        bar.set_message(label.to_string());
-    };
+    let bar = super::job_bar("synth jobs");
+    let done = |label: &str, total: usize| super::job_done(&bar, label, total);
     let outcomes = run_jobs(&jobs, workers, &done).context("running the sweep")?;
     bar.finish_and_clear();
     let results: String = outcomes.iter().map(|o| serde_json::to_string(o).unwrap_or_default() + "\n").collect();

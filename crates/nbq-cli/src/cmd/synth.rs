@@ -42,13 +42,19 @@ pub enum Target {
     Zcu102,
 }
 
+impl From<Target> for nbq_flow::Target {
+    fn from(t: Target) -> Self {
+        match t {
+            Target::AlchitryCu => nbq_flow::Target::AlchitryCu,
+            Target::Zcu102 => nbq_flow::Target::Zcu102,
+        }
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let cfg = nbq_rtl::DesignConfig::load(&a.config)?;
-    let target = match a.target {
-        Target::AlchitryCu => nbq_flow::Target::AlchitryCu,
-        Target::Zcu102 => nbq_flow::Target::Zcu102,
-    };
+    let target = nbq_flow::Target::from(a.target);
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{}", cfg.name, target.name())));
     // Refuse an unusable output folder before the long tool runs.
     nbq_quant::atomic::check_destination(&out, a.force)?;
