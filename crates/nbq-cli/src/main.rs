@@ -24,6 +24,7 @@ enum Command {
     Compare(cmd::compare::Args),
     Sweep(cmd::sweep::Args),
     Thresholds(cmd::thresholds::Args),
+    Train(cmd::train::Args),
     Demo(cmd::demo::Args),
 }
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => cmd::compare::run(a),
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
+        Command::Train(a) => cmd::train::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };
     match result {

@@ -167,12 +167,15 @@ fn thresholds_are_calibrated_from_npy() {
 
 #[test]
 fn demo_runs_on_the_bundled_model() {
+    // The main job without synthesis (tests/hardware.rs covers the flows) on 60 test images.
     let d = tempfile::tempdir().unwrap();
-    let o = nbq(&["demo", "--out", d.path().to_str().unwrap()]);
+    let o = nbq(&["demo", "--out", d.path().to_str().unwrap(), "--no-synth", "--images", "60"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("| gsnq | 5 |") && s.contains("per-layer report of nbq at 3 bits"), "{s}");
-    assert!(d.path().join("quant-inq-4bit/manifest.json").exists());
+    assert!(s.contains("| gsnq | 5 |"), "{s}");
+    assert!(d.path().join("quant/inq-4bit/manifest.json").exists());
+    assert!(s.contains("60 images: every convolution sum equal to the golden model's"), "{s}");
     assert!(s.contains("PASS svpe_k3: 4 images") && s.contains("PASS vpe_k3: 4 images"), "{s}");
-    assert!(d.path().join("hdl/svpe_k3/svpe_k3.v").exists() && d.path().join("hdl/vpe_k3/params.json").exists());
+    assert!(d.path().join("hdl/digits_conv1.v").exists() && d.path().join("hdl/vpe_k3/params.json").exists());
+    assert!(s.contains("| float CNN (359 test images) |") && s.contains("demo finished"), "{s}");
 }

@@ -15,13 +15,13 @@
 //!    equal, the later one is raised by one so the bank stays strictly increasing;
 //! 4. the output scale is the least-squares fit of `relu(x) ≈ code(x) * out_scale` over the calibration values.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{QuantError, Result};
 
 /// A calibrated comparator bank.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdQuantizer {
     pub bits: u8,
     /// Strictly increasing integer thresholds in accumulator units (`2^bits - 1` of them).

@@ -198,6 +198,25 @@ fn onnx_cnn_weights_are_read_with_names_shapes_and_axes() {
 }
 
 #[test]
+fn pytorch_style_cnn_onnx_is_read() {
+    // Conv, Relu, MaxPool, Conv (with bias), Relu, MaxPool, Flatten, Gemm (transB = 1), as torch.onnx.export
+    // writes a LeNet (tools/make_pytorch_style_onnx.py).
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lenet-pytorch-style.onnx");
+    let ts = read_weights(&p).unwrap();
+    let got: Vec<_> = ts.iter().map(|t| (t.name(), t.shape().to_vec(), t.channel_axis())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("conv1.weight", vec![8, 1, 3, 3], 0),
+            ("conv2.weight", vec![16, 8, 3, 3], 0),
+            ("fc.weight", vec![10, 400], 0)
+        ]
+    );
+    let q = quantize(&ts[1], Method::Nbq, CodeFormat::new(3).unwrap(), Granularity::Tensor).unwrap();
+    assert_eq!(q.len(), 16 * 8 * 9);
+}
+
+#[test]
 fn bundled_model_is_readable() {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/digits-mlp.onnx");
     let ts = read_weights(&p).unwrap();

@@ -126,6 +126,33 @@ fn golden(c: &DesignConfig, dims: (usize, usize), height: usize, image: &[i32], 
     out.expect("golden convolution").data
 }
 
+/// The weight bus words that load `wts` (MCKK order, one kernel of `k × k` per convolver, convolver index
+/// `output channel * Pn + input channel`) through `lanes` lanes of `lane_bits` bits (see nbq_rtl::conv::engine):
+/// lane g chains through convolvers g, g + L, ...; each lane presents its last convolver's kernel first,
+/// row-major; lanes with fewer convolvers lead with zero codes.
+pub fn load_words(k: usize, lanes: usize, lane_bits: usize, wts: &[u16]) -> Vec<u64> {
+    let convs = wts.len() / (k * k);
+    let depth = convs.div_ceil(lanes);
+    let lane_codes: Vec<Vec<u16>> = (0..lanes)
+        .map(|g| {
+            let members: Vec<usize> = (g..convs).step_by(lanes).collect();
+            let mut seq = vec![0u16; (depth - members.len()) * k * k];
+            for &cv in members.iter().rev() {
+                seq.extend_from_slice(&wts[cv * k * k..(cv + 1) * k * k]);
+            }
+            seq
+        })
+        .collect();
+    (0..depth * k * k)
+        .map(|t| {
+            lane_codes
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (g, seq)| acc | (u64::from(seq[t]) & ((1u64 << lane_bits) - 1)) << (g * lane_bits))
+        })
+        .collect()
+}
+
 /// Stimulus for every cycle and every expected output value.
 pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, Vec<Expect>) {
     let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
@@ -178,25 +205,7 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
         ]);
         v
     };
-    // Load (see nbq_rtl::conv::engine): lane g chains through convolvers g, g + L, ...; each lane presents its last
-    // convolver's kernel first, row-major; lanes with fewer convolvers lead with zero codes.
-    let convs = pm * pn;
-    let depth = convs.div_ceil(lanes);
-    let lane_codes: Vec<Vec<u16>> = (0..lanes)
-        .map(|g| {
-            let members: Vec<usize> = (g..convs).step_by(lanes).collect();
-            let mut seq = vec![0u16; (depth - members.len()) * k * k];
-            for &cv in members.iter().rev() {
-                seq.extend_from_slice(&wts[cv * k * k..(cv + 1) * k * k]);
-            }
-            seq
-        })
-        .collect();
-    for t in 0..depth * k * k {
-        let word = lane_codes
-            .iter()
-            .enumerate()
-            .fold(0u64, |acc, (g, seq)| acc | (u64::from(seq[t]) & ((1u64 << lane_bits) - 1)) << (g * lane_bits));
+    for word in load_words(k, lanes, lane_bits, &wts) {
         stim.push(make(false, false, &vec![0; pn], Some(word), &mut rng));
     }
     let loaded = stim.len();

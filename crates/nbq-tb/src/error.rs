@@ -19,6 +19,9 @@ pub enum TbError {
     #[error("cannot {what} '{path}': {source}")]
     Io { what: &'static str, path: PathBuf, source: std::io::Error },
 
+    #[error(transparent)]
+    Quant(#[from] nbq_quant::QuantError),
+
     #[error("simulation output is malformed at cycle {cycle}: {why}")]
     Output { cycle: usize, why: String },
 }

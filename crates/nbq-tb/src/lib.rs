@@ -9,6 +9,7 @@ pub mod error;
 pub mod harness;
 pub mod icarus;
 pub mod lint;
+pub mod network;
 pub mod pe;
 pub mod rusthdl;
 pub mod tool;

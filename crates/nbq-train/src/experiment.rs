@@ -137,3 +137,22 @@ pub fn run(
     }
     Ok(Outcome { float, quantized, rows })
 }
+
+/// The results as a Markdown table (the paper's Table II layout: one line per method and bit width).
+pub fn markdown(rows: &[Row], data: &str, test_images: usize, act_bits: u32, command: &str) -> String {
+    let float = rows.iter().find(|r| r.bits.is_none()).map_or(f64::NAN, |r| r.weights_only);
+    let mut s = format!(
+        "Test accuracy on {data} ({test_images} test images). \"weights\": n-bit power-of-two weights, float \
+         activations (the paper's Table II setting); \"integer network\": the same method retrained with \
+         {act_bits}-bit thresholded activations in the loop, run as the integer network the hardware computes.\n\
+         Reproduce: `{command}`\n\n\
+         | method | bits | weights % | vs float | integer network % | training s |\n|---|---:|---:|---:|---:|---:|\n"
+    );
+    for r in rows {
+        let bits = r.bits.map_or("32 (float)".to_string(), |b| b.to_string());
+        let delta = if r.bits.is_some() { format!("{:+.2}", r.weights_only - float) } else { String::new() };
+        let int = r.integer.map_or(String::new(), |v| format!("{v:.2}"));
+        s += &format!("| {} | {bits} | {:.2} | {delta} | {int} | {:.1} |\n", r.method, r.weights_only, r.seconds);
+    }
+    s
+}

@@ -29,7 +29,7 @@ use nbq_quant::activation::ThresholdQuantizer;
 
 /// Training settings (validated by [`TrainConfig::check`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
     /// Epochs of float training.
     pub epochs: usize,
@@ -43,7 +43,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { epochs: 12, qat_epochs: 6, lr: 2e-3, batch: 32, seed: 1 }
+        TrainConfig { epochs: 20, qat_epochs: 10, lr: 2e-3, batch: 32, seed: 1 }
     }
 }
 

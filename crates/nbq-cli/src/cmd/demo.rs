@@ -1,16 +1,27 @@
-//! `nbq demo`: the main job on bundled data. Quantizes the bundled model at 1..=5 bits with every method, then
-//! generates the bundled SVPE and VPE convolvers as Verilog and co-simulates them against the golden model under
-//! Icarus Verilog; synthesis and whole-network inference join here as they land.
+//! `nbq demo`: the main job, end to end on bundled data. The UCI digits; the bundled float and 3-bit CNN
+//! checkpoints (or `--train` to train both here); the quantizers at 1..=5 bits; the network's conv layers as
+//! generated SVPE engines whose emitted Verilog classifies the test split under Verilator (every sum checked
+//! against the golden model); the bundled 3×3 SVPE and VPE arrays generated, co-simulated and synthesized for the
+//! Alchitry Cu (open flow to a bitstream) and the ZCU102 (Yosys estimate); one summary at the end.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
 use nbq_quant::{Granularity, Method};
+use nbq_tb::network::{NetHardware, Simulator as NetSim};
+use nbq_train::checkpoint;
+use nbq_train::data::DataName;
+use nbq_train::experiment;
+use nbq_train::train::{QuantMethod, TrainConfig};
 
 use super::quantize::quantize_to;
 
-/// The bundled model: a digits classifier trained on the UCI digits (see tools/make_bundled_model.py).
-const BUNDLED_MODEL: &[u8] = include_bytes!("../../../../models/digits-mlp.onnx");
+/// The bundled checkpoints (`nbq train --data digits`: float.safetensors and rg-3bit.safetensors).
+const BUNDLED_FLOAT: &[u8] = include_bytes!("../../../../models/digits-lenet-float.safetensors");
+const BUNDLED_QUANT: &[u8] = include_bytes!("../../../../models/digits-lenet-rg-3bit.safetensors");
+const DIGITS: &[u8] = include_bytes!("../../../../testdata/digits.csv.gz");
 
 /// The bundled designs: the paper's single 3×3 array, shift and multiplier versions.
 const BUNDLED_DESIGNS: [(&str, &str); 2] = [
@@ -18,53 +29,242 @@ const BUNDLED_DESIGNS: [(&str, &str); 2] = [
     ("vpe_k3.toml", include_str!("../../../../designs/vpe_k3.toml")),
 ];
 
-/// Run nbq end to end on the bundled model and print a summary.
+/// Run nbq end to end on the bundled data and models and print one summary.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Folder for all demo outputs (nbq's own files in it are replaced).
     #[arg(long, default_value = "out/demo")]
     pub out: PathBuf,
+    /// Train the float and 3-bit networks here (about a minute) instead of loading the bundled checkpoints.
+    #[arg(long)]
+    pub train: bool,
+    /// Test images to classify through the emitted Verilog (default: the whole test split, 359).
+    #[arg(long)]
+    pub images: Option<usize>,
+    /// Simulator for the network: verilator (fast) or icarus.
+    #[arg(long, value_enum, default_value_t = NetSimArg::Verilator)]
+    pub simulator: NetSimArg,
+    /// Skip synthesis (the Alchitry Cu and ZCU102 flows).
+    #[arg(long)]
+    pub no_synth: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum NetSimArg {
+    Verilator,
+    Icarus,
+}
+
+const STEPS: usize = 6;
+
+fn step(i: usize, what: &str) {
+    println!("\n[{i}/{STEPS}] {what}");
+}
+
+fn spinner() -> ProgressBar {
+    super::train::stage_bar()
+}
+
+fn pct(p: &[usize], labels: &[u8]) -> f64 {
+    100.0 * p.iter().zip(labels).filter(|(a, b)| **a == usize::from(**b)).count() as f64 / labels.len().max(1) as f64
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let model = a.out.join("digits-mlp.onnx");
-    nbq_quant::atomic::write_file(&model, BUNDLED_MODEL)?;
-    println!("bundled model: {}\n", model.display());
-    println!("| method | bits | mean SQNR dB | zero % | codes folder |\n|---|---:|---:|---:|---|");
+    let t_all = Instant::now();
+    let out = &a.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create '{}'", out.display()))?;
+
+    step(1, "data and networks");
+    let data_path = out.join("digits.csv.gz");
+    nbq_quant::atomic::write_file(&data_path, DIGITS)?;
+    let split = DataName::Digits.load(&data_path)?;
+    println!(
+        "UCI digits: {} training / {} test images of 8x8 ({})",
+        split.train.len(),
+        split.test.len(),
+        data_path.display()
+    );
+    let float_path = out.join("float.safetensors");
+    let quant_path = out.join("rg-3bit.safetensors");
+    if a.train {
+        let bar = spinner();
+        let mut progress =
+            |s: &str, e: usize, n: usize, l: f64| bar.set_message(format!("{s}: epoch {e}/{n}, loss {l:.4}"));
+        let cfg = TrainConfig::default();
+        let o = experiment::run(&split, None, &[QuantMethod::Rg], &[3], 4, &cfg, &mut progress)?;
+        bar.finish_and_clear();
+        let arch = &o.float.arch;
+        checkpoint::save(&float_path, arch, "digits", &o.float.values()?, None)?;
+        let q = &o.quantized[0].net;
+        checkpoint::save(&quant_path, arch, "digits", &checkpoint::decoded(q), Some(q))?;
+        println!("trained in {:.1} s", t_all.elapsed().as_secs_f64());
+    } else {
+        nbq_quant::atomic::write_file(&float_path, BUNDLED_FLOAT)?;
+        nbq_quant::atomic::write_file(&quant_path, BUNDLED_QUANT)?;
+        println!("bundled checkpoints (from `nbq train --data digits`)");
+    }
+    println!("float: {}\n3-bit: {}", float_path.display(), quant_path.display());
+    let float = super::train::float_net(&float_path, &split.train)?;
+    let ck = checkpoint::load(&quant_path)?;
+    let net = ck.net.context("the 3-bit checkpoint holds no quantized network")?;
+    let float_acc = 100.0 * nbq_train::train::accuracy(&float, &float.weights(), &split.test)?;
+    let golden = net.classify(&split.test.pixels, split.test.len())?;
+    let quant_acc = pct(&golden, &split.test.labels);
+
+    step(2, "quantize the float network with every method at 1..5 bits (nbq quantize)");
+    println!("| method | bits | mean SQNR dB | zero % |\n|---|---:|---:|---:|");
     for method in Method::ALL {
         for bits in 1..=5u32 {
-            let dir = a.out.join(format!("quant-{method}-{bits}bit"));
-            let reports = quantize_to(&model, bits, method, Granularity::Tensor, &dir, true)?;
+            let dir = out.join("quant").join(format!("{method}-{bits}bit"));
+            let reports = quantize_to(&float_path, bits, method, Granularity::Tensor, &dir, true)?;
             let sq: Vec<f64> = reports.iter().filter_map(|r| r.sqnr_db).collect();
             let mean_sqnr = sq.iter().sum::<f64>() / sq.len().max(1) as f64;
             let zero = reports.iter().map(|r| r.zero_fraction * r.weights as f64).sum::<f64>()
                 / reports.iter().map(|r| r.weights as f64).sum::<f64>();
-            println!("| {method} | {bits} | {mean_sqnr:.2} | {:.1} | {} |", 100.0 * zero, dir.display());
+            println!("| {method} | {bits} | {mean_sqnr:.2} | {:.1} |", 100.0 * zero);
         }
     }
-    let detail = a.out.join("quant-nbq-3bit/report.md");
-    println!("\nper-layer report of nbq at 3 bits ({}):\n", detail.display());
-    print!("{}", std::fs::read_to_string(&detail)?);
+    println!("codes folders: {}", out.join("quant").display());
 
-    println!("\nhardware: generate and co-simulate the bundled designs\n");
+    step(3, "generate the network's SVPE engines and classify test images through their emitted Verilog");
+    let sim = match a.simulator {
+        NetSimArg::Verilator => NetSim::Verilator,
+        NetSimArg::Icarus => NetSim::Icarus,
+    };
+    let bar = spinner();
+    bar.set_message("generating and compiling one engine per conv layer");
+    let t_build = Instant::now();
+    let mut hw = NetHardware::build(&net, "digits", 2, 8, sim, |l| bar.set_message(format!("conv layer {l} built")))?;
+    let build_s = t_build.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    for l in &hw.layers {
+        let p = out.join("hdl").join(format!("{}.v", l.design.name));
+        nbq_quant::atomic::write_file(&p, l.generated.verilog.as_bytes())?;
+        println!(
+            "{}: {}x{} kernels, width {}, A = {}, n = {}, (Pn, Pm) = ({}, {}) -> {}",
+            l.design.name,
+            l.design.k,
+            l.design.k,
+            l.design.image_width,
+            l.design.widths.act,
+            l.design.widths.code,
+            l.design.pn,
+            l.design.pm,
+            p.display()
+        );
+    }
+    let n = a.images.unwrap_or(split.test.len()).min(split.test.len()).max(1);
+    let test = split.test.take(n);
+    let pb = ProgressBar::new(n as u64).with_style(
+        ProgressStyle::with_template("{spinner} classifying [{bar:30}] {pos}/{len} images {msg}")
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let t_sim = Instant::now();
+    let mut hw_pred = Vec::with_capacity(n);
+    const BATCH: usize = 60;
+    for start in (0..n).step_by(BATCH) {
+        let m = BATCH.min(n - start);
+        let px = &test.pixels[start * test.image_len()..(start + m) * test.image_len()];
+        hw_pred.extend(hw.classify(&net, px, m).context("classifying through the emitted Verilog")?);
+        pb.inc(m as u64);
+    }
+    pb.finish_and_clear();
+    let sim_s = t_sim.elapsed().as_secs_f64();
+    let hw_acc = pct(&hw_pred, &test.labels);
+    let golden_same = pct(&golden[..n], &test.labels);
+    anyhow::ensure!(hw_pred == golden[..n], "the hardware's classes differ from the golden model's");
+    println!(
+        "{n} images: every convolution sum equal to the golden model's; hardware accuracy {hw_acc:.2} % (golden on the \
+         same images {golden_same:.2} %); {} cycles in {sim_s:.1} s ({:.1} images/s; engines built in {build_s:.1} s)",
+        hw.cycles,
+        n as f64 / sim_s
+    );
+
+    step(4, "generate and co-simulate the bundled 3x3 SVPE and VPE arrays (Icarus)");
+    let mut designs = Vec::new();
     for (file, text) in BUNDLED_DESIGNS {
-        let cfg_path = a.out.join("designs").join(file);
+        let cfg_path = out.join("designs").join(file);
         nbq_quant::atomic::write_file(&cfg_path, text.as_bytes())?;
         let name = file.trim_end_matches(".toml");
         super::generate::run(super::generate::Args {
             config: cfg_path.clone(),
-            out: Some(a.out.join("hdl").join(name)),
+            out: Some(out.join("hdl").join(name)),
             force: true,
             check: false,
             pe: false,
         })?;
         super::sim::run(super::sim::Args {
-            config: cfg_path,
+            config: cfg_path.clone(),
             simulator: super::sim::Simulator::Icarus,
             vectors: 4,
             seed: 1,
-            vcd_dir: a.out.join("mismatch"),
+            vcd_dir: out.join("mismatch"),
         })?;
+        designs.push(cfg_path);
     }
+
+    let mut synth_rows = Vec::new();
+    if a.no_synth {
+        step(5, "synthesis skipped (--no-synth)");
+    } else {
+        step(5, "synthesize: Alchitry Cu (Yosys, nextpnr-ice40, icepack) and ZCU102 (Yosys estimate)");
+        for cfg_path in &designs {
+            let cfg = nbq_rtl::DesignConfig::load(cfg_path)?;
+            for target in [nbq_flow::Target::Zcu102, nbq_flow::Target::AlchitryCu] {
+                let bar = spinner();
+                let steps = target.steps();
+                let r = nbq_flow::synthesize(&cfg, target, &mut |i| {
+                    bar.set_message(format!(
+                        "{} {}: [{}/{}] {}",
+                        cfg.name,
+                        target.name(),
+                        i + 1,
+                        steps.len(),
+                        steps[i]
+                    ));
+                });
+                bar.finish_and_clear();
+                match r {
+                    Ok((report, mut files)) => {
+                        let dir = out.join("synth").join(format!("{}-{}", cfg.name, target.name()));
+                        files.push(("report.md".into(), report.markdown().into_bytes()));
+                        files.push(("report.json".into(), serde_json::to_vec_pretty(&report)?));
+                        nbq_quant::atomic::write_folder(&dir, &files, true)?;
+                        synth_rows.push(synth_row(&cfg.name, &report));
+                    }
+                    Err(nbq_flow::FlowError::DoesNotFit { resource, estimated, available, .. }) => synth_rows.push(
+                        format!(
+                            "| {} | {} | does not fit: about {estimated} {resource} needed, {available} available | | | | |",
+                            cfg.name,
+                            target.name()
+                        ),
+                    ),
+                    Err(e) => return Err(e).with_context(|| format!("{} flow for {}", target.name(), cfg.name)),
+                }
+            }
+        }
+    }
+
+    step(6, "summary");
+    println!("\n| accuracy on the digits test split | % |\n|---|---:|");
+    println!("| float CNN ({} test images) | {float_acc:.2} |", split.test.len());
+    println!("| 3-bit weights, 4-bit thresholded activations, golden integer model | {quant_acc:.2} |");
+    println!("| the same on the emitted Verilog (SVPE engines under {sim:?}, {n} images) | {hw_acc:.2} |");
+    if !synth_rows.is_empty() {
+        println!(
+            "\n| array | target | LUT | FF | DSP | RAM | Fmax MHz |\n|---|---|---:|---:|---:|---:|---:|\n{}",
+            synth_rows.join("\n")
+        );
+    }
+    println!("\nhardware simulation: {:.1} images/s through both conv layers ({:?})", n as f64 / sim_s, sim);
+    println!("files: {} (checkpoints, codes, hdl/, synth/)", out.display());
+    println!("demo finished in {:.1} s", t_all.elapsed().as_secs_f64());
     Ok(())
+}
+
+fn synth_row(name: &str, r: &nbq_flow::Report) -> String {
+    let u = r.used;
+    let fmax = r.fmax_mhz.map_or("-".to_string(), |f| format!("{f:.1}"));
+    format!("| {name} | {} | {} | {} | {} | {} | {fmax} |", r.target.name(), u.lut, u.ff, u.dsp, u.bram)
 }

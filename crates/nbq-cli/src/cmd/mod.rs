@@ -9,6 +9,7 @@ pub mod sim;
 pub mod sweep;
 pub mod synth;
 pub mod thresholds;
+pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
 

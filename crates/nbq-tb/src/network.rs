@@ -1,0 +1,252 @@
+//! A whole quantized CNN with every convolution layer computed by the *emitted Verilog* of a generated SVPE
+//! engine (Verilator or Icarus), pooling and the head in software as the paper does on the ZCU102's ARM cores.
+//!
+//! Each conv layer gets its own engine: shift PEs, the layer's kernel size, image width, input activation width
+//! and code width, GSNQ offsets from its scale group, and `(Pn, Pm)` clipped to its channels. A layer runs as
+//! passes over (output-channel group of Pm, input-channel group of Pn): load that group's kernels through the
+//! weight bus (zero codes for channels past the layer's), stream every image of the batch back to back (`clear`
+//! on each image's first pixel), flush, and read one `sum_out` word per output channel each time `valid_out` is
+//! high. The passes' partial sums are added over input-channel groups in software (the paper's output buffers).
+//! Every sum is then compared with the golden convolution; any difference is an error naming the layer,
+//! image, channel and pixel. The accuracy of the hardware is therefore the golden model's, or the run fails.
+
+use nbq_quant::golden::net::{golden_conv, IntNet};
+use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
+use nbq_quant::Term;
+use nbq_rtl::{DesignConfig, Generated};
+
+use crate::engine::{harness, load_words, Level};
+use crate::harness::Harness;
+use crate::pe::on_bus;
+use crate::{icarus, verilator, TbError, Value};
+
+/// The independent simulator that runs the emitted Verilog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simulator {
+    Icarus,
+    Verilator,
+}
+
+/// One conv layer's engine, generated and (for Verilator) compiled.
+#[derive(Debug)]
+pub struct LayerEngine {
+    pub design: DesignConfig,
+    pub generated: Generated,
+    harness: Harness,
+    model: Option<verilator::Model>,
+}
+
+/// The engines of a network.
+#[derive(Debug)]
+pub struct NetHardware {
+    pub layers: Vec<LayerEngine>,
+    pub simulator: Simulator,
+    /// Cycles simulated so far (every layer, every pass).
+    pub cycles: usize,
+}
+
+/// The flush length when it completes no window of its own: `k + 1` pixels within the first `k - 1` rows.
+fn lat_fits(k: usize, width: usize) -> Option<usize> {
+    let lat = nbq_rtl::conv::window_latency(k);
+    (lat <= width * (k - 1)).then_some(lat)
+}
+
+/// The design file text of conv layer `l` of `net` on a `(pn, pm)` SVPE engine.
+pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) -> String {
+    let q = &net.convs[l].weights;
+    let s = q.shape();
+    let (_, _, w) = net.in_dims(l);
+    let g = q.groups()[0];
+    format!(
+        "name = \"{name}\"\npe = \"shift\"\nk = {k}\nimage_width = {w}\nact_bits = {a}\ncode_bits = {n}\n\
+         offsets = [{op}, {on}]\npn = {pn}\npm = {pm}\n",
+        k = s[2],
+        a = net.in_bits(l),
+        n = q.format().bits(),
+        op = g.offset_pos,
+        on = g.offset_neg,
+        pn = pn.clamp(1, s[1]),
+        pm = pm.clamp(1, s[0]),
+    )
+}
+
+impl NetHardware {
+    /// Generates (and with Verilator compiles) one engine per conv layer; `progress(layer)` after each.
+    pub fn build(
+        net: &IntNet,
+        prefix: &str,
+        pn: usize,
+        pm: usize,
+        simulator: Simulator,
+        mut progress: impl FnMut(usize),
+    ) -> Result<NetHardware, TbError> {
+        let mut layers = Vec::new();
+        for l in 0..net.convs.len() {
+            let name = format!("{prefix}_conv{l}");
+            let text = layer_design(net, l, &name, pn, pm);
+            let design = DesignConfig::from_toml(&text, &format!("{name}.toml"))
+                .map_err(|e| TbError::Harness(format!("conv layer {l} has no engine design: {e}")))?;
+            let generated = nbq_rtl::generate(&design)
+                .map_err(|e| TbError::Harness(format!("generating conv layer {l}'s engine: {e}")))?;
+            let harness = harness(&design, Level::Engine);
+            let model = match simulator {
+                Simulator::Verilator => Some(verilator::Model::build(&generated.verilog, &harness)?),
+                Simulator::Icarus => None,
+            };
+            layers.push(LayerEngine { design, generated, harness, model });
+            progress(l);
+        }
+        Ok(NetHardware { layers, simulator, cycles: 0 })
+    }
+
+    /// Conv layer `l` of a batch `x` on its engine, checked against the golden convolution.
+    pub fn conv(&mut self, l: usize, x: &Activations, w: &ConvWeights) -> Result<ConvOutput<i64>, TbError> {
+        let e = &self.layers[l];
+        let c = &e.design;
+        let (m, cin, k) = w.dims();
+        let [n, xc, h, wd] = x.shape();
+        if xc != cin || wd != c.image_width || k != c.k {
+            return Err(TbError::Harness(format!(
+                "conv layer {l}: input [{n}, {xc}, {h}, {wd}] with {k}x{k} kernels does not fit its engine \
+                 (width {}, k = {})",
+                c.image_width, c.k
+            )));
+        }
+        if k < 2 || lat_fits(k, wd).is_none() {
+            return Err(TbError::Harness(format!(
+                "conv layer {l}: {k}x{k} kernels on {wd}-pixel rows cannot be flushed between passes (k >= 2 needed)"
+            )));
+        }
+        let (pn, pm) = (c.pn, c.pm);
+        let (oh, ow) = (h + 1 - k, wd + 1 - k);
+        let f = nbq_quant::CodeFormat::new(c.widths.code as u32).map_err(|e| TbError::Harness(e.to_string()))?;
+        let code_of = |t: Term| -> u16 {
+            match t {
+                Term::Zero => 0,
+                Term::Shift { negative, shift } => {
+                    let off = if negative { c.offsets.1 } else { c.offsets.0 };
+                    u16::from(f.encode(negative, shift - off))
+                }
+            }
+        };
+        let lanes = nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm);
+        let lat = nbq_rtl::conv::window_latency(k);
+        let a = c.widths.act;
+        let cycle = |valid: bool, clear: bool, px: &[i32], load: Option<u64>| -> Vec<Value> {
+            let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
+            v.extend(px.iter().map(|&p| on_bus(p as u64, a, 0)));
+            v.extend([
+                Value::from_u64(u64::from(load.is_some()), 1),
+                on_bus(load.unwrap_or(0), lanes * c.widths.code, 0),
+                Value::from_u64(u64::from(c.offsets.0), 8),
+                Value::from_u64(u64::from(c.offsets.1), 8),
+            ]);
+            v
+        };
+        let plane = h * wd;
+        let (ogroups, igroups) = (m.div_ceil(pm), cin.div_ceil(pn));
+        let mut stim = Vec::new();
+        for og in 0..ogroups {
+            for ig in 0..igroups {
+                // Kernels of this pass, MCKK over the engine's (Pm, Pn); channels past the layer's are zero codes.
+                let mut wts = Vec::with_capacity(pm * pn * k * k);
+                for o in 0..pm {
+                    for i in 0..pn {
+                        let (mo, ci) = (og * pm + o, ig * pn + i);
+                        for t in 0..k * k {
+                            wts.push(if mo < m && ci < cin {
+                                code_of(w.terms()[(mo * cin + ci) * k * k + t])
+                            } else {
+                                0
+                            });
+                        }
+                    }
+                }
+                for word in load_words(k, lanes, c.widths.code, &wts) {
+                    stim.push(cycle(false, false, &vec![0; pn], Some(word)));
+                }
+                for b in 0..n {
+                    for i in 0..plane {
+                        let px: Vec<i32> = (0..pn)
+                            .map(|j| {
+                                let ci = ig * pn + j;
+                                if ci < cin {
+                                    x.data()[(b * cin + ci) * plane + i]
+                                } else {
+                                    0
+                                }
+                            })
+                            .collect();
+                        stim.push(cycle(true, i == 0, &px, None));
+                    }
+                }
+                // Flush: `lat` more pixels bring out the last windows. They start a fresh image (`clear`), so they
+                // complete no window of their own (k + 1 pixels stay within its first k - 1 rows).
+                for i in 0..lat {
+                    stim.push(cycle(true, i == 0, &vec![0; pn], None));
+                }
+                for _ in 0..3 {
+                    stim.push(cycle(false, false, &vec![0; pn], None));
+                }
+            }
+        }
+        let trace = match (&e.model, self.simulator) {
+            (Some(model), _) => model.run(&stim)?.0,
+            (None, _) => icarus::simulate(&e.generated.verilog, &e.harness, &stim, None)?,
+        };
+        self.cycles += stim.len();
+        // Every valid_out, in order: pass after pass, image after image, raster order.
+        let valid_port = 1 + pm;
+        let mut sums = vec![0i64; n * m * oh * ow];
+        let per_pass = n * oh * ow;
+        let mut seen = 0usize;
+        for (cyc, outs) in trace.iter().enumerate() {
+            let valid = outs.get(valid_port).cloned().flatten().map(|v| v.bit(0));
+            match valid {
+                Some(false) => continue,
+                Some(true) => {}
+                None => return Err(TbError::Output { cycle: cyc, why: "valid_out is x or z".into() }),
+            }
+            let pass = seen / per_pass;
+            if pass >= ogroups * igroups {
+                return Err(TbError::Output {
+                    cycle: cyc,
+                    why: format!("conv layer {l}: more windows than the {} expected", ogroups * igroups * per_pass),
+                });
+            }
+            let r = seen % per_pass;
+            let (b, oy, ox) = (r / (oh * ow), (r / ow) % oh, r % ow);
+            let og = pass / igroups;
+            for o in 0..pm.min(m - og * pm) {
+                let v = outs[1 + o]
+                    .as_ref()
+                    .and_then(|v| v.to_i128(c.acc_tier))
+                    .ok_or_else(|| TbError::Output { cycle: cyc, why: format!("sum_out${o} is x or z") })?;
+                let mo = og * pm + o;
+                sums[((b * m + mo) * oh + oy) * ow + ox] += v as i64;
+            }
+            seen += 1;
+        }
+        if seen != ogroups * igroups * per_pass {
+            return Err(TbError::Output {
+                cycle: trace.len(),
+                why: format!("conv layer {l}: {seen} windows came out, {} expected", ogroups * igroups * per_pass),
+            });
+        }
+        let gold = golden_conv(x, w).map_err(|e| TbError::Harness(e.to_string()))?;
+        if let Some(i) = (0..sums.len()).find(|&i| sums[i] != gold.data[i]) {
+            let (b, mo, oy, ox) = (i / (m * oh * ow), (i / (oh * ow)) % m, (i / ow) % oh, i % ow);
+            return Err(TbError::Harness(format!(
+                "conv layer {l} on the emitted Verilog differs from the golden model: image {b}, output channel \
+                 {mo}, pixel ({oy}, {ox}): expected {}, got {}",
+                gold.data[i], sums[i]
+            )));
+        }
+        Ok(ConvOutput { shape: [n, m, oh, ow], data: sums })
+    }
+
+    /// Classifies images through the engines (the golden comparison runs inside every layer).
+    pub fn classify(&mut self, net: &IntNet, pixels: &[u16], n: usize) -> Result<Vec<usize>, TbError> {
+        net.classify_with(pixels, n, |l, x, w| self.conv(l, x, w))
+    }
+}
