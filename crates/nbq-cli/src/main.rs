@@ -25,6 +25,7 @@ enum Command {
     Sweep(cmd::sweep::Args),
     Thresholds(cmd::thresholds::Args),
     Train(cmd::train::Args),
+    Infer(cmd::infer::Args),
     Demo(cmd::demo::Args),
 }
 
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Thresholds(a) => cmd::thresholds::run(a),
         Command::Train(a) => cmd::train::run(a),
+        Command::Infer(a) => cmd::infer::run(a),
         Command::Demo(a) => cmd::demo::run(a),
     };
     match result {

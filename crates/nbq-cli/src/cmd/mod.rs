@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod demo;
 pub mod generate;
+pub mod infer;
 pub mod inspect;
 pub mod quantize;
 pub mod sim;

@@ -141,6 +141,15 @@ pub fn run(a: Args) -> Result<()> {
     }
     nbq_quant::atomic::write_folder(&a.out, &files, a.force)?;
     print!("{md}");
+    if let (Some(f), None) = (o.rows.first(), &a.init) {
+        println!(
+            "\nfloat training: {} epochs of {} images in {:.1} s = {:.0} images/s",
+            cfg.epochs,
+            split.train.len(),
+            f.seconds,
+            (cfg.epochs * split.train.len()) as f64 / f.seconds
+        );
+    }
     println!("\nresults and checkpoints: {}", a.out.display());
     Ok(())
 }
