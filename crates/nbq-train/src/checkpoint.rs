@@ -82,7 +82,24 @@ pub fn to_bytes(arch: &Arch, data: &str, tensors: &[Vec<f32>], net: Option<&IntN
         .iter()
         .map(|(n, d, s, b)| Ok((n.clone(), TensorView::new(*d, s.clone(), b).map_err(st)?)))
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, Some(meta)).map_err(st)
+    canonical(safetensors::serialize(views, Some(meta)).map_err(st)?)
+}
+
+/// The same file with its JSON header's keys in sorted order (safetensors writes them from hash maps, in an order
+/// that changes from run to run), so that equal checkpoints are equal bytes. The header keeps its length.
+fn canonical(mut bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let bad = |why: &str| TrainError::Shape(format!("safetensors header: {why}"));
+    let len = bytes.get(..8).ok_or_else(|| bad("too short"))?;
+    let n = u64::from_le_bytes(len.try_into().map_err(|_| bad("too short"))?) as usize;
+    let header = bytes.get(8..8 + n).ok_or_else(|| bad("truncated"))?;
+    let v: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let mut text = serde_json::to_vec(&v).map_err(|e| bad(&e.to_string()))?;
+    if text.len() > n {
+        return Err(bad("grew when sorted"));
+    }
+    text.resize(n, b' ');
+    bytes[8..8 + n].copy_from_slice(&text);
+    Ok(bytes)
 }
 
 fn st(e: safetensors::SafeTensorError) -> TrainError {
@@ -225,6 +242,15 @@ mod tests {
         // The quantizer reads the same file.
         let w = nbq_quant::input::read_weights(&p).unwrap();
         assert_eq!(w.iter().map(|t| t.name()).collect::<Vec<_>>(), ["conv0.weight", "conv1.weight", "fc.weight"]);
+    }
+
+    #[test]
+    fn equal_checkpoints_are_equal_bytes() {
+        let net = Net::init(arch(), 3).unwrap();
+        let a = to_bytes(&net.arch, "digits", &net.values().unwrap(), None).unwrap();
+        for _ in 0..5 {
+            assert_eq!(to_bytes(&net.arch, "digits", &net.values().unwrap(), None).unwrap(), a);
+        }
     }
 
     #[test]
