@@ -126,6 +126,48 @@ fn golden(c: &DesignConfig, dims: (usize, usize), height: usize, image: &[i32], 
     out.expect("golden convolution").data
 }
 
+/// The input ports of a convolver or engine, one cycle at a time (the order of [`harness`]'s inputs).
+#[derive(Debug, Clone, Copy)]
+pub struct InputBus {
+    act: usize,
+    /// Bits of one weight lane: the code width (shift PEs) or the whole bus (multiplier PEs).
+    pub lane_bits: usize,
+    lanes: usize,
+    offsets: (u8, u8),
+}
+
+impl InputBus {
+    /// The bus of design `c` with `lanes` weight lanes (see nbq_rtl::conv::engine).
+    pub fn new(c: &DesignConfig, lanes: usize) -> InputBus {
+        let lane_bits = match c.pe {
+            PeKind::Shift => c.widths.code,
+            PeKind::Mul => BUS,
+        };
+        InputBus { act: c.widths.act, lane_bits, lanes, offsets: c.offsets }
+    }
+
+    /// One cycle's inputs; `load` is the weight word to load, if any. Bus bits above the significant widths carry
+    /// `noise()` (one draw per pixel, then one for the weight word), which the hardware must ignore.
+    pub fn cycle(
+        &self,
+        valid: bool,
+        clear: bool,
+        pixels: &[i32],
+        load: Option<u64>,
+        noise: &mut dyn FnMut() -> u16,
+    ) -> Vec<Value> {
+        let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
+        v.extend(pixels.iter().map(|&p| on_bus(p as u64, self.act, noise())));
+        v.extend([
+            Value::from_u64(u64::from(load.is_some()), 1),
+            on_bus(load.unwrap_or(0), self.lanes * self.lane_bits, noise()),
+            Value::from_u64(u64::from(self.offsets.0), 8),
+            Value::from_u64(u64::from(self.offsets.1), 8),
+        ]);
+        v
+    }
+}
+
 /// The weight bus words that load `wts` (MCKK order, one kernel of `k × k` per convolver, convolver index
 /// `output channel * Pn + input channel`) through `lanes` lanes of `lane_bits` bits (see nbq_rtl::conv::engine):
 /// lane g chains through convolvers g, g + L, ...; each lane presents its last convolver's kernel first,
@@ -183,27 +225,14 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let gold: Vec<Vec<Wide>> = images.iter().map(|img| golden(c, (pm, pn), h, img, &wts)).collect();
 
     let mut stim: Vec<Vec<Value>> = Vec::new();
-    // Weights: `lanes` codes of `lane_bits` bits per bus word (see nbq_rtl::conv::engine).
-    let lane_bits = match c.pe {
-        PeKind::Shift => c.widths.code,
-        PeKind::Mul => BUS,
-    };
     let lanes = match level {
         Level::Convolver => 1,
         Level::Engine => nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm),
     };
-    // One cycle's inputs; `load` is the weight word to load, if any. Bus bits above the significant widths carry
-    // noise the hardware must ignore.
+    let bus = InputBus::new(c, lanes);
+    let lane_bits = bus.lane_bits;
     let make = |valid: bool, clear: bool, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
-        let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
-        v.extend(pixels.iter().map(|&p| on_bus(p as u64, a, rng.random())));
-        v.extend([
-            Value::from_u64(u64::from(load.is_some()), 1),
-            on_bus(load.unwrap_or(0), lanes * lane_bits, rng.random()),
-            Value::from_u64(u64::from(c.offsets.0), 8),
-            Value::from_u64(u64::from(c.offsets.1), 8),
-        ]);
-        v
+        bus.cycle(valid, clear, pixels, load, &mut || rng.random())
     };
     for word in load_words(k, lanes, lane_bits, &wts) {
         stim.push(make(false, false, &vec![0; pn], Some(word), &mut rng));

@@ -15,10 +15,9 @@ use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
 use nbq_quant::Term;
 use nbq_rtl::{DesignConfig, Generated};
 
-use crate::engine::{harness, load_words, Level};
+use crate::engine::{harness, load_words, InputBus, Level};
 use crate::harness::Harness;
-use crate::pe::on_bus;
-use crate::{icarus, verilator, TbError, Value};
+use crate::{icarus, verilator, TbError};
 
 /// The independent simulator that runs the emitted Verilog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,15 +39,13 @@ pub struct LayerEngine {
 #[derive(Debug)]
 pub struct NetHardware {
     pub layers: Vec<LayerEngine>,
-    pub simulator: Simulator,
     /// Cycles simulated so far (every layer, every pass).
     pub cycles: usize,
 }
 
-/// The flush length when it completes no window of its own: `k + 1` pixels within the first `k - 1` rows.
-fn lat_fits(k: usize, width: usize) -> Option<usize> {
-    let lat = nbq_rtl::conv::window_latency(k);
-    (lat <= width * (k - 1)).then_some(lat)
+/// Whether the flush completes no window of its own: its `k + 1` pixels stay within the first `k - 1` rows.
+fn flush_is_silent(k: usize, width: usize) -> bool {
+    k >= 2 && nbq_rtl::conv::window_latency(k) <= width * (k - 1)
 }
 
 /// The design file text of conv layer `l` of `net` on a `(pn, pm)` SVPE engine.
@@ -96,7 +93,7 @@ impl NetHardware {
             layers.push(LayerEngine { design, generated, harness, model });
             progress(l);
         }
-        Ok(NetHardware { layers, simulator, cycles: 0 })
+        Ok(NetHardware { layers, cycles: 0 })
     }
 
     /// Conv layer `l` of a batch `x` on its engine, checked against the golden convolution.
@@ -112,7 +109,7 @@ impl NetHardware {
                 c.image_width, c.k
             )));
         }
-        if k < 2 || lat_fits(k, wd).is_none() {
+        if !flush_is_silent(k, wd) {
             return Err(TbError::Harness(format!(
                 "conv layer {l}: {k}x{k} kernels on {wd}-pixel rows cannot be flushed between passes (k >= 2 needed)"
             )));
@@ -131,18 +128,9 @@ impl NetHardware {
         };
         let lanes = nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm);
         let lat = nbq_rtl::conv::window_latency(k);
-        let a = c.widths.act;
-        let cycle = |valid: bool, clear: bool, px: &[i32], load: Option<u64>| -> Vec<Value> {
-            let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
-            v.extend(px.iter().map(|&p| on_bus(p as u64, a, 0)));
-            v.extend([
-                Value::from_u64(u64::from(load.is_some()), 1),
-                on_bus(load.unwrap_or(0), lanes * c.widths.code, 0),
-                Value::from_u64(u64::from(c.offsets.0), 8),
-                Value::from_u64(u64::from(c.offsets.1), 8),
-            ]);
-            v
-        };
+        let bus = InputBus::new(c, lanes);
+        let cycle =
+            |valid: bool, clear: bool, px: &[i32], load: Option<u64>| bus.cycle(valid, clear, px, load, &mut || 0);
         let plane = h * wd;
         let (ogroups, igroups) = (m.div_ceil(pm), cin.div_ceil(pn));
         let mut stim = Vec::new();
@@ -190,9 +178,9 @@ impl NetHardware {
                 }
             }
         }
-        let trace = match (&e.model, self.simulator) {
-            (Some(model), _) => model.run(&stim)?.0,
-            (None, _) => icarus::simulate(&e.generated.verilog, &e.harness, &stim, None)?,
+        let trace = match &e.model {
+            Some(model) => model.run(&stim)?.0,
+            None => icarus::simulate(&e.generated.verilog, &e.harness, &stim, None)?,
         };
         self.cycles += stim.len();
         // Every valid_out, in order: pass after pass, image after image, raster order.
@@ -248,5 +236,24 @@ impl NetHardware {
     /// Classifies images through the engines (the golden comparison runs inside every layer).
     pub fn classify(&mut self, net: &IntNet, pixels: &[u16], n: usize) -> Result<Vec<usize>, TbError> {
         net.classify_with(pixels, n, |l, x, w| self.conv(l, x, w))
+    }
+
+    /// Classifies `n` images in simulation runs of `batch` images; `done(images)` after each run.
+    pub fn classify_batched(
+        &mut self,
+        net: &IntNet,
+        pixels: &[u16],
+        n: usize,
+        batch: usize,
+        mut done: impl FnMut(usize),
+    ) -> Result<Vec<usize>, TbError> {
+        let per = pixels.len() / n.max(1);
+        let mut out = Vec::with_capacity(n);
+        for start in (0..n).step_by(batch.max(1)) {
+            let m = batch.max(1).min(n - start);
+            out.extend(self.classify(net, &pixels[start * per..(start + m) * per], m)?);
+            done(m);
+        }
+        Ok(out)
     }
 }

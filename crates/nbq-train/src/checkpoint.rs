@@ -88,7 +88,7 @@ pub fn to_bytes(arch: &Arch, data: &str, tensors: &[Vec<f32>], net: Option<&IntN
 /// The same file with its JSON header's keys in sorted order (safetensors writes them from hash maps, in an order
 /// that changes from run to run), so that equal checkpoints are equal bytes. The header keeps its length.
 fn canonical(mut bytes: Vec<u8>) -> Result<Vec<u8>> {
-    let bad = |why: &str| TrainError::Shape(format!("safetensors header: {why}"));
+    let bad = |why: &str| TrainError::Serialize(format!("safetensors header: {why}"));
     let len = bytes.get(..8).ok_or_else(|| bad("too short"))?;
     let n = u64::from_le_bytes(len.try_into().map_err(|_| bad("too short"))?) as usize;
     let header = bytes.get(8..8 + n).ok_or_else(|| bad("truncated"))?;
@@ -103,11 +103,11 @@ fn canonical(mut bytes: Vec<u8>) -> Result<Vec<u8>> {
 }
 
 fn st(e: safetensors::SafeTensorError) -> TrainError {
-    TrainError::Shape(format!("safetensors: {e}"))
+    TrainError::Serialize(format!("safetensors: {e}"))
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| TrainError::Shape(format!("cannot describe the checkpoint: {e}")))
+    serde_json::to_string(v).map_err(|e| TrainError::Serialize(format!("metadata: {e}")))
 }
 
 /// Writes a checkpoint atomically.

@@ -57,6 +57,11 @@ impl Dataset {
             ..self.empty_like()
         }
     }
+    /// Percentage of `predicted` classes (one per image, in order) equal to the labels.
+    pub fn accuracy(&self, predicted: &[usize]) -> f64 {
+        let right = predicted.iter().zip(&self.labels).filter(|(p, l)| **p == usize::from(**l)).count();
+        100.0 * right as f64 / self.len().max(1) as f64
+    }
     /// The first `n` images (all if fewer).
     pub fn take(&self, n: usize) -> Dataset {
         let idx: Vec<usize> = (0..n.min(self.len())).collect();

@@ -19,6 +19,8 @@ pub enum TrainError {
     Checkpoint { path: PathBuf, why: String },
     #[error("training setting {key} = {value} is not allowed: {allowed}")]
     Setting { key: &'static str, value: String, allowed: &'static str },
+    #[error("cannot write the checkpoint: {0}")]
+    Serialize(String),
     #[error("the network does not fit the data: {0}")]
     Shape(String),
     #[error(transparent)]

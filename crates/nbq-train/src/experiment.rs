@@ -35,7 +35,6 @@ pub struct Row {
 pub struct Quantized {
     pub method: QuantMethod,
     pub bits: u32,
-    pub codes: Vec<QuantizedTensor>,
     pub net: IntNet,
 }
 
@@ -67,13 +66,6 @@ pub fn integer_net(
         &calib.pixels[..n * calib.image_len()],
         n,
     )?)
-}
-
-/// Test accuracy (%) of an integer network, golden convolutions.
-pub fn integer_accuracy(net: &IntNet, test: &Dataset) -> Result<f64> {
-    let p = net.classify(&test.pixels, test.len())?;
-    Ok(100.0 * p.iter().zip(&test.labels).filter(|(a, b)| **a == usize::from(**b)).count() as f64
-        / test.len().max(1) as f64)
 }
 
 /// Runs the experiment. `start` is a trained float network (else one is trained from `cfg.seed`).
@@ -129,10 +121,10 @@ pub fn run(
                 method: m.name().into(),
                 bits: Some(b),
                 weights_only,
-                integer: Some(integer_accuracy(&int, &split.test)?),
+                integer: Some(split.test.accuracy(&int.classify(&split.test.pixels, split.test.len())?)),
                 seconds,
             });
-            quantized.push(Quantized { method: m, bits: b, codes, net: int });
+            quantized.push(Quantized { method: m, bits: b, net: int });
         }
     }
     Ok(Outcome { float, quantized, rows })

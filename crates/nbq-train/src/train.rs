@@ -232,20 +232,21 @@ pub fn quantize_with(
     progress: Progress,
 ) -> Result<Vec<QuantizedTensor>> {
     let lr = cfg.lr;
+    let code = method.code_method();
     match method {
-        QuantMethod::Ptq => quantize_net(net, bits, Method::Nbq),
+        QuantMethod::Ptq => quantize_net(net, bits, code),
         QuantMethod::Rg => {
             let stage = format!("rg {bits}-bit");
             run_epochs(net, data, cfg, lr, cfg.qat_epochs, act_bits, &stage, progress, |n, e| {
                 let a = alpha(e);
-                let stairs = quantize_net(n, bits, Method::Nbq)?;
+                let stairs = quantize_net(n, bits, code)?;
                 n.params[..n.weight_count()]
                     .iter()
                     .zip(&stairs)
                     .map(|(w, q)| Ok(((w.as_tensor() * a)? + (to_tensor(q)? * (1.0 - a))?)?))
                     .collect()
             })?;
-            quantize_net(net, bits, Method::Nbq)
+            quantize_net(net, bits, code)
         }
         QuantMethod::Gsnq => {
             let per_stage = cfg.qat_epochs.div_ceil(3);
@@ -270,13 +271,17 @@ pub fn quantize_with(
                     })
                     .collect::<Result<_>>()?;
                 // The frozen weights' values: this stage's GSNQ codes of the whole tensor.
-                let codes = quantize_net(net, bits, Method::Gsnq)?;
+                let codes = quantize_net(net, bits, code)?;
                 let fixed: Vec<Tensor> = codes.iter().map(to_tensor).collect::<Result<_>>()?;
-                // Pin the frozen floats to their quantized values, so the next stage quantizes them again as is.
-                for ((v, m), q) in net.params.iter().zip(&masks).zip(&fixed) {
-                    let pinned = ((v.as_tensor() * (1.0 - m)?)? + (q * m)?)?;
-                    v.set(&pinned)?;
-                }
+                // Pin the frozen floats to their quantized values (before and after the stage), so the next stage
+                // quantizes them again as they are.
+                let pin = || -> Result<()> {
+                    for ((v, m), q) in net.params.iter().zip(&masks).zip(&fixed) {
+                        v.set(&((v.as_tensor() * (1.0 - m)?)? + (q * m)?)?)?;
+                    }
+                    Ok(())
+                };
+                pin()?;
                 let stage = format!("gsnq {bits}-bit, {:.1} % fixed", share * 100.0);
                 run_epochs(net, data, cfg, lr, per_stage, act_bits, &stage, progress, |n, _| {
                     n.params[..n.weight_count()]
@@ -285,12 +290,9 @@ pub fn quantize_with(
                         .map(|(w, (m, q))| Ok(((w.as_tensor() * (1.0 - m)?)? + (q * m)?)?))
                         .collect()
                 })?;
-                for ((v, m), q) in net.params.iter().zip(&masks).zip(&fixed) {
-                    let pinned = ((v.as_tensor() * (1.0 - m)?)? + (q * m)?)?;
-                    v.set(&pinned)?;
-                }
+                pin()?;
             }
-            quantize_net(net, bits, Method::Gsnq)
+            quantize_net(net, bits, code)
         }
     }
 }

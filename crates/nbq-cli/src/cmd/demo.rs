@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use nbq_quant::{Granularity, Method};
 use nbq_tb::network::{NetHardware, Simulator as NetSim};
 use nbq_train::checkpoint;
@@ -65,10 +65,6 @@ fn spinner() -> ProgressBar {
     super::train::stage_bar()
 }
 
-fn pct(p: &[usize], labels: &[u8]) -> f64 {
-    100.0 * p.iter().zip(labels).filter(|(a, b)| **a == usize::from(**b)).count() as f64 / labels.len().max(1) as f64
-}
-
 pub fn run(a: Args) -> Result<()> {
     let t_all = Instant::now();
     let out = &a.out;
@@ -109,7 +105,7 @@ pub fn run(a: Args) -> Result<()> {
     let net = ck.net.context("the 3-bit checkpoint holds no quantized network")?;
     let float_acc = 100.0 * nbq_train::train::accuracy(&float, &float.weights(), &split.test)?;
     let golden = net.classify(&split.test.pixels, split.test.len())?;
-    let quant_acc = pct(&golden, &split.test.labels);
+    let quant_acc = split.test.accuracy(&golden);
 
     step(2, "quantize the float network with every method at 1..5 bits (nbq quantize)");
     println!("| method | bits | mean SQNR dB | zero % |\n|---|---:|---:|---:|");
@@ -155,24 +151,15 @@ pub fn run(a: Args) -> Result<()> {
     }
     let n = a.images.unwrap_or(split.test.len()).min(split.test.len()).max(1);
     let test = split.test.take(n);
-    let pb = ProgressBar::new(n as u64).with_style(
-        ProgressStyle::with_template("{spinner} classifying [{bar:30}] {pos}/{len} images {msg}")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let pb = super::images_bar(n, "classifying");
     let t_sim = Instant::now();
-    let mut hw_pred = Vec::with_capacity(n);
-    const BATCH: usize = 60;
-    for start in (0..n).step_by(BATCH) {
-        let m = BATCH.min(n - start);
-        let px = &test.pixels[start * test.image_len()..(start + m) * test.image_len()];
-        hw_pred.extend(hw.classify(&net, px, m).context("classifying through the emitted Verilog")?);
-        pb.inc(m as u64);
-    }
+    let hw_pred = hw
+        .classify_batched(&net, &test.pixels, n, 60, |m| pb.inc(m as u64))
+        .context("classifying through the emitted Verilog")?;
     pb.finish_and_clear();
     let sim_s = t_sim.elapsed().as_secs_f64();
-    let hw_acc = pct(&hw_pred, &test.labels);
-    let golden_same = pct(&golden[..n], &test.labels);
+    let hw_acc = test.accuracy(&hw_pred);
+    let golden_same = test.accuracy(&golden[..n]);
     anyhow::ensure!(hw_pred == golden[..n], "the hardware's classes differ from the golden model's");
     println!(
         "{n} images: every convolution sum equal to the golden model's; hardware accuracy {hw_acc:.2} % (golden on the \

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use nbq_tb::network::{NetHardware, Simulator};
 use nbq_train::checkpoint;
 use nbq_train::data::DataName;
@@ -57,42 +56,28 @@ pub fn run(a: Args) -> Result<()> {
     ck.arch.check_data(&split.test).with_context(|| format!("checkpoint '{}'", a.model.display()))?;
     let n = a.images.unwrap_or(split.test.len()).clamp(1, split.test.len());
     let test = split.test.take(n);
+    let t0 = Instant::now();
     let golden = net.classify(&test.pixels, n)?;
-    let right = |p: &[usize]| p.iter().zip(&test.labels).filter(|(x, y)| **x == usize::from(**y)).count();
-    let golden_acc = 100.0 * right(&golden) as f64 / n as f64;
+    let golden_s = t0.elapsed().as_secs_f64();
+    let golden_acc = test.accuracy(&golden);
     if a.simulator == Engine::Golden {
-        let t0 = Instant::now();
-        net.classify(&test.pixels, n)?;
-        println!(
-            "golden integer model: {golden_acc:.2} % of {n} images, {:.0} images/s",
-            n as f64 / t0.elapsed().as_secs_f64()
-        );
+        println!("golden integer model: {golden_acc:.2} % of {n} images, {:.0} images/s", n as f64 / golden_s);
         return Ok(());
     }
     let sim = if a.simulator == Engine::Verilator { Simulator::Verilator } else { Simulator::Icarus };
     let t0 = Instant::now();
     let mut hw = NetHardware::build(&net, &format!("{}_net", data.name()), a.pn as usize, a.pm as usize, sim, |_| ())?;
     let build_s = t0.elapsed().as_secs_f64();
-    let bar = ProgressBar::new(n as u64).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} images")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(format!("{sim:?}"));
+    let bar = super::images_bar(n, &format!("{sim:?}"));
     let t1 = Instant::now();
-    let mut pred = Vec::with_capacity(n);
-    for start in (0..n).step_by(a.batch as usize) {
-        let m = (a.batch as usize).min(n - start);
-        pred.extend(hw.classify(&net, &test.pixels[start * test.image_len()..(start + m) * test.image_len()], m)?);
-        bar.inc(m as u64);
-    }
+    let pred = hw.classify_batched(&net, &test.pixels, n, a.batch as usize, |m| bar.inc(m as u64))?;
     bar.finish_and_clear();
     let secs = t1.elapsed().as_secs_f64();
     anyhow::ensure!(pred == golden, "the hardware's classes differ from the golden model's");
     println!(
         "{sim:?}: {n} images, every convolution sum equal to the golden model's; accuracy {:.2} % (golden {golden_acc:.2} %); \
          {} cycles in {secs:.1} s = {:.1} images/s ({:.0} cycles/s); engines generated{} in {build_s:.1} s",
-        100.0 * right(&pred) as f64 / n as f64,
+        test.accuracy(&pred),
         hw.cycles,
         n as f64 / secs,
         hw.cycles as f64 / secs,

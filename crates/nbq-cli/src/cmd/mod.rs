@@ -28,3 +28,12 @@ pub fn job_done(bar: &ProgressBar, label: &str, total: usize) {
     bar.inc(1);
     bar.set_message(label.to_string());
 }
+
+/// A progress bar over `n` images, labelled `what`.
+pub fn images_bar(n: usize, what: &str) -> ProgressBar {
+    ProgressBar::new(n as u64).with_style(
+        ProgressStyle::with_template(&format!("{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} images"))
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    )
+}
