@@ -1,8 +1,13 @@
 //! Atomic output: a folder of files appears complete or not at all, and nothing the user named is deleted.
+//!
+//! Temporary files and staging folders are hidden siblings of their target (`.NAME.nbq-tmp-XXXXXX`, named and
+//! created by `tempfile`), so the final step is a rename within one filesystem.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use tempfile::{Builder, TempDir};
 
 use crate::error::{QuantError, Result};
 
@@ -10,17 +15,22 @@ use crate::error::{QuantError, Result};
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     let parent = parent_of(path);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
-    let tmp = tempfile_in(&parent, path)?;
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    res.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        QuantError::io("cannot write", path, e)
-    })
+    let prefix = tmp_prefix(path);
+    let mut builder = Builder::new();
+    builder.prefix(&prefix);
+    // Like `File::create`: the umask decides, not tempfile's private 0o600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    // On any error the temporary file is dropped, which deletes it.
+    let mut tmp = builder.tempfile_in(&parent).map_err(|e| QuantError::io("cannot write", path, e))?;
+    tmp.write_all(contents)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| QuantError::io("cannot write", path, e))?;
+    tmp.persist(path).map_err(|e| QuantError::io("cannot write", path, e.error))?;
+    Ok(())
 }
 
 /// Checks, before any long work, that [`write_folder`] can write `out`: it is a folder or missing, empty unless
@@ -40,9 +50,8 @@ pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
     }
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
-    let probe = tempfile_in(&parent, out)?;
-    fs::create_dir(&probe).map_err(|e| QuantError::io("cannot create a folder in", &parent, e))?;
-    let _ = fs::remove_dir(&probe);
+    let probe = staging_dir(&parent, out).map_err(|e| QuantError::io("cannot create a folder in", &parent, e))?;
+    let _ = probe.close();
     Ok(existing_nonempty)
 }
 
@@ -54,29 +63,25 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> R
     let existing_nonempty = check_destination(out, replace)?;
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
-    let staging = tempfile_in(&parent, out)?;
-    let result = (|| -> Result<()> {
-        fs::create_dir(&staging).map_err(|e| QuantError::io("cannot create staging folder", &staging, e))?;
-        for (name, contents) in files {
-            let p = staging.join(name);
-            let mut f = fs::File::create(&p).map_err(|e| QuantError::io("cannot create", &p, e))?;
-            f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| QuantError::io("cannot write", &p, e))?;
-        }
-        if existing_nonempty {
-            for (name, _) in files {
-                let (from, to) = (staging.join(name), out.join(name));
-                fs::rename(&from, &to).map_err(|e| QuantError::io("cannot move into place", &to, e))?;
-            }
-            fs::remove_dir(&staging).map_err(|e| QuantError::io("cannot remove staging folder", &staging, e))
-        } else {
-            // rename(2) replaces an empty folder; a missing one is created.
-            fs::rename(&staging, out).map_err(|e| QuantError::io("cannot move output into place", out, e))
-        }
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+    // Dropping `staging` before it is moved into place removes it and only it: it holds nothing but our files.
+    let staging = staging_dir(&parent, out).map_err(|e| QuantError::io("cannot create staging folder", &parent, e))?;
+    for (name, contents) in files {
+        let p = staging.path().join(name);
+        let mut f = fs::File::create(&p).map_err(|e| QuantError::io("cannot create", &p, e))?;
+        f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| QuantError::io("cannot write", &p, e))?;
     }
-    result
+    if existing_nonempty {
+        for (name, _) in files {
+            let (from, to) = (staging.path().join(name), out.join(name));
+            fs::rename(&from, &to).map_err(|e| QuantError::io("cannot move into place", &to, e))?;
+        }
+        let path = staging.path().to_path_buf();
+        staging.close().map_err(|e| QuantError::io("cannot remove staging folder", path, e))
+    } else {
+        // rename(2) replaces an empty folder; a missing one is created.
+        // After the rename nothing is left at the staging path, so dropping `staging` removes nothing.
+        fs::rename(staging.path(), out).map_err(|e| QuantError::io("cannot move output into place", out, e))
+    }
 }
 
 fn parent_of(p: &Path) -> PathBuf {
@@ -86,18 +91,15 @@ fn parent_of(p: &Path) -> PathBuf {
     }
 }
 
-/// A fresh, unused hidden sibling path of `target` (not created).
-fn tempfile_in(dir: &Path, target: &Path) -> Result<PathBuf> {
+/// The hidden name prefix of `target`'s temporary siblings: `.NAME.nbq-tmp-`.
+fn tmp_prefix(target: &Path) -> String {
     let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    for attempt in 0..1000u32 {
-        let p = dir.join(format!(".{base}.nbq-tmp-{}-{nanos}-{attempt}", std::process::id()));
-        if !p.exists() {
-            return Ok(p);
-        }
-    }
-    Err(QuantError::Output { path: target.to_path_buf(), why: "no free temporary name beside it".into() })
+    format!(".{base}.nbq-tmp-")
+}
+
+/// A fresh, empty, hidden staging folder in `dir` for `target`, removed when dropped.
+fn staging_dir(dir: &Path, target: &Path) -> std::io::Result<TempDir> {
+    Builder::new().prefix(&tmp_prefix(target)).tempdir_in(dir)
 }
 
 #[cfg(test)]
@@ -129,5 +131,28 @@ mod tests {
         fs::create_dir(&empty).unwrap();
         write_folder(&empty, &[("f".into(), b"q".to_vec())], false).unwrap();
         assert_eq!(fs::read(empty.join("f")).unwrap(), b"q");
+    }
+
+    #[test]
+    fn write_file_replaces_leaves_no_temporary_and_gets_the_modes_of_plain_creation() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.bin");
+        write_file(&p, b"one").unwrap();
+        write_file(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no temporary file left behind");
+        let out = d.path().join("o");
+        write_folder(&out, &[("a".into(), b"1".to_vec())], false).unwrap();
+        #[cfg(unix)]
+        {
+            // The umask decides, as for `File::create` and `create_dir`, not tempfile's private 0o600 / 0o700.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            fs::File::create(d.path().join("plain")).unwrap();
+            fs::create_dir(d.path().join("plain-dir")).unwrap();
+            assert_eq!(mode(&p), mode(&d.path().join("plain")));
+            assert_eq!(mode(&out.join("a")), mode(&d.path().join("plain")));
+            assert_eq!(mode(&out), mode(&d.path().join("plain-dir")));
+        }
     }
 }
