@@ -9,9 +9,10 @@ use nbq_tb::lint::YOSYS;
 use nbq_tb::tool::{workdir, Tool};
 use serde::Deserialize;
 
+use crate::error::FlowError;
 use crate::report::{Report, Resources};
 use crate::target::Target;
-use crate::yosys::{parse_stat, read_output, FlowError};
+use crate::yosys::{parse_stat, read_output};
 
 pub const NEXTPNR: Tool = Tool { name: "nextpnr-ice40", program: "nextpnr-ice40", package: "nextpnr-ice40" };
 pub const ICEPACK: Tool = Tool { name: "icepack", program: "icepack", package: "fpga-icestorm" };

@@ -2,6 +2,7 @@
 //! checked and its output kept in the error; results are parsed from the tools' machine-readable outputs.
 
 pub mod compare;
+mod error;
 pub mod ice40;
 pub mod pool;
 pub mod report;
@@ -10,7 +11,7 @@ pub mod target;
 pub mod yosys;
 pub mod zcu102;
 
-pub use yosys::FlowError;
+pub use error::FlowError;
 
 pub use report::{Report, Resources};
 pub use target::{synthesize, Target};

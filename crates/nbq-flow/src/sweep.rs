@@ -7,10 +7,10 @@
 use nbq_rtl::{DesignConfig, PeKind};
 use serde::Serialize;
 
+use crate::error::FlowError;
 use crate::pool::{pool, Job as PoolJob};
 use crate::report::Report;
 use crate::target::{synthesize, Target};
-use crate::yosys::FlowError;
 
 /// The axes of a sweep.
 #[derive(Debug, Clone)]
@@ -39,8 +39,8 @@ pub struct Job {
 
 impl Job {
     /// The job as one line of JSON.
-    pub fn json_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    pub fn json_line(&self) -> Result<String, FlowError> {
+        serde_json::to_string(self).map_err(|source| FlowError::Json { what: format!("sweep job {}", self.id), source })
     }
 }
 
@@ -192,7 +192,7 @@ mod tests {
         let jobs = expand(&spec()).unwrap();
         // (2 shift widths + 1 mul) × (2 ZCU102 shapes + 1 Alchitry Cu convolver).
         assert_eq!(jobs.len(), 9);
-        let line = jobs[0].json_line();
+        let line = jobs[0].json_line().unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["id"], "svpe_n2_k3_pn1_pm1");
         assert_eq!(v["target"], "zcu102");

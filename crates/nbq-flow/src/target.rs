@@ -3,8 +3,8 @@
 use nbq_rtl::DesignConfig;
 use serde::Serialize;
 
+use crate::error::FlowError;
 use crate::report::Report;
-use crate::yosys::FlowError;
 use crate::{ice40, zcu102};
 
 /// A board nbq synthesizes for.

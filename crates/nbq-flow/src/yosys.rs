@@ -3,40 +3,10 @@
 use std::collections::BTreeMap;
 
 use nbq_tb::lint::YOSYS;
-use nbq_tb::TbError;
 
+// Where the errors were defined first; `nbq_flow::yosys::FlowError` stays a valid path.
+pub use crate::error::FlowError;
 use crate::report::Resources;
-
-/// Errors of the flows.
-#[derive(Debug, thiserror::Error)]
-pub enum FlowError {
-    #[error(transparent)]
-    Tool(#[from] TbError),
-    #[error("cannot read Yosys's statistics: {0}")]
-    Stat(String),
-    #[error("cannot read nextpnr's report: {0}")]
-    PnrReport(String),
-    #[error(
-        "{design} does not fit the {device}: about {estimated} {resource} needed, {available} available \
-         (estimate from Yosys; place-and-route not attempted). Use a smaller design (k, Pn, Pm, widths)."
-    )]
-    DoesNotFit { design: String, device: &'static str, resource: &'static str, estimated: u64, available: u64 },
-    #[error("cannot build the self-test for {design}: {why}")]
-    SelfTest { design: String, why: String },
-    #[error(transparent)]
-    Emit(#[from] nbq_rtl::emit::EmitError),
-    #[error("the board's pin table {path} is invalid: {why}")]
-    PinTable { path: &'static str, why: String },
-    #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
-    #[error(transparent)]
-    Design(#[from] nbq_rtl::config::ConfigError),
-    /// A co-simulation that disagrees with the golden model, or a measurement that found nothing to measure.
-    #[error("{0}")]
-    Measure(String),
-    #[error("{0}")]
-    Job(String),
-}
 
 /// Reads a file a tool wrote.
 pub fn read_output(path: &std::path::Path) -> Result<Vec<u8>, FlowError> {

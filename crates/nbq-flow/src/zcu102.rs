@@ -7,9 +7,10 @@
 
 use nbq_rtl::Params;
 
+use crate::error::FlowError;
 use crate::report::{Report, Resources};
 use crate::target::Target;
-use crate::yosys::{cell_counts, xilinx_resources, FlowError};
+use crate::yosys::{cell_counts, xilinx_resources};
 
 pub const PART: &str = "xczu9eg-ffvb1156-2-e";
 pub const TARGET_MHZ: f64 = 200.0;

@@ -93,7 +93,7 @@ pub fn run(a: Args) -> Result<()> {
     nbq_quant::atomic::check_destination(&out, a.force)?;
     let mut files: Vec<(String, Vec<u8>)> =
         jobs.iter().map(|j| (format!("{}.toml", j.id), j.design.clone().into_bytes())).collect();
-    let list: String = jobs.iter().map(|j| j.json_line() + "\n").collect();
+    let list: String = jobs.iter().map(|j| Ok(j.json_line()? + "\n")).collect::<Result<_>>()?;
     files.push(("jobs.jsonl".into(), list.into_bytes()));
     if a.jobs_only {
         nbq_quant::atomic::write_folder(&out, &files, a.force)?;
@@ -104,7 +104,14 @@ pub fn run(a: Args) -> Result<()> {
     let done = |label: &str, total: usize| super::job_done(&bar, label, total);
     let outcomes = run_jobs(&jobs, workers, &done).context("running the sweep")?;
     bar.finish_and_clear();
-    let results: String = outcomes.iter().map(|o| serde_json::to_string(o).unwrap_or_default() + "\n").collect();
+    let results: String = outcomes
+        .iter()
+        .map(|o| {
+            let line = serde_json::to_string(o)
+                .with_context(|| format!("writing the result of {} on {} as JSON", o.id, o.target.name()))?;
+            Ok(line + "\n")
+        })
+        .collect::<Result<_>>()?;
     let md = markdown(&outcomes);
     files.push(("results.jsonl".into(), results.into_bytes()));
     files.push(("summary.md".into(), md.clone().into_bytes()));

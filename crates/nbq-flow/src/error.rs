@@ -1,0 +1,41 @@
+//! The errors of the flows.
+
+use nbq_tb::TbError;
+
+/// Errors of the flows.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Tool(#[from] TbError),
+    #[error("cannot read Yosys's statistics: {0}")]
+    Stat(String),
+    #[error("cannot read nextpnr's report: {0}")]
+    PnrReport(String),
+    #[error(
+        "{design} does not fit the {device}: about {estimated} {resource} needed, {available} available \
+         (estimate from Yosys; place-and-route not attempted). Use a smaller design (k, Pn, Pm, widths)."
+    )]
+    DoesNotFit { design: String, device: &'static str, resource: &'static str, estimated: u64, available: u64 },
+    #[error("cannot build the self-test for {design}: {why}")]
+    SelfTest { design: String, why: String },
+    #[error(transparent)]
+    Emit(#[from] nbq_rtl::emit::EmitError),
+    #[error("the board's pin table {path} is invalid: {why}")]
+    PinTable { path: &'static str, why: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Design(#[from] nbq_rtl::config::ConfigError),
+    /// A co-simulation that disagrees with the golden model, or a measurement that found nothing to measure.
+    #[error("{0}")]
+    Measure(String),
+    /// A job of [`crate::pool::pool`] that failed in its own terms.
+    #[error("{0}")]
+    Job(String),
+    #[error("cannot start {workers} worker threads: {source}")]
+    Workers { workers: usize, source: rayon::ThreadPoolBuildError },
+    #[error("cannot draw the chart: {0}")]
+    Chart(String),
+    #[error("cannot write {what} as JSON: {source}")]
+    Json { what: String, source: serde_json::Error },
+}
