@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
-cargo test --workspace --doc --locked -q
-cargo nextest run --workspace --locked --no-fail-fast
+# The full profile (.config/nextest.toml); `--profile fast` is the few-minute subset.
+cargo nextest run --workspace --locked --no-fail-fast --profile default

@@ -101,6 +101,44 @@ fn matrix_mul() {
     }
 }
 
+/// A covering subset of the matrix, small enough for the fast test profile: every code width n = 1..8 (6 and 7 are
+/// not in the full matrix), both PEs, k 1..7, every (Pn, Pm) of the matrix, every data kind, GSNQ offsets, and an
+/// accumulator in the widest (512-bit) tier. Each axis value meets several others (a pairwise-style walk).
+/// One design of the covering set: (pe, k, W, A, n, offsets, Pn, Pm).
+type Axes = (&'static str, usize, usize, usize, usize, (u8, u8), usize, usize);
+
+#[test]
+fn covering_engines_every_code_width_both_pes_and_the_widest_tier() {
+    #[rustfmt::skip]
+    let designs: [Axes; 12] = [
+        ("shift", 3, 7, 8, 1, (0, 0), 1, 1),
+        ("shift", 1, 5, 12, 2, (1, 0), 2, 1),
+        ("shift", 5, 6, 4, 3, (0, 0), 1, 2),
+        ("shift", 3, 32, 16, 4, (2, 1), 2, 2),
+        ("shift", 2, 4, 6, 5, (0, 3), 1, 1),
+        ("shift", 3, 9, 10, 6, (0, 0), 2, 1),
+        ("shift", 5, 7, 16, 6, (3, 2), 1, 2),
+        ("shift", 1, 3, 2, 7, (0, 0), 2, 2),
+        ("shift", 3, 5, 8, 7, (4, 0), 1, 1),
+        ("shift", 7, 9, 5, 8, (0, 1), 2, 1),
+        ("mul", 3, 7, 16, 16, (0, 0), 2, 2),
+        ("mul", 5, 8, 3, 16, (0, 0), 1, 2),
+    ];
+    let mut codes = std::collections::BTreeSet::new();
+    for (i, &(pe, k, w, a, n, off, pn, pm)) in designs.iter().enumerate() {
+        let c = design(pe, k, w, a, n, off, pn, pm);
+        codes.insert(c.widths.code);
+        engine_matches(&c, DATA[i % 4], 100 + i as u64);
+    }
+    assert_eq!(codes.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6, 7, 8, 16], "every code width is covered");
+    // The 512-bit tier: an accumulator wider than 256 bits, given explicitly (the analysis asks for far fewer).
+    let text = "name = \"tier512\"\npe = \"shift\"\nk = 3\nimage_width = 5\nact_bits = 16\ncode_bits = 8\n\
+                offsets = [5, 0]\npn = 1\npm = 2\nacc_bits = 300\n";
+    let c = DesignConfig::from_toml(text, "test").unwrap();
+    assert_eq!(c.acc_tier, 512);
+    engine_matches(&c, Data::Extreme, 7);
+}
+
 #[test]
 fn papers_svpe_convolver_block() {
     // The bare k = 3, A = 16, n = 3 convolver (no cluster register), as in the paper's Table VII.

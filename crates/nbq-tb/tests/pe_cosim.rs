@@ -67,6 +67,18 @@ fn shift_pe_a16_n8_widest_shifts() {
 }
 
 #[test]
+fn shift_pe_a16_n8_in_the_widest_tier() {
+    // The 512-bit tier: an accumulator wider than 256 bits.
+    assert_shift::<512>(16, 8, 300);
+}
+
+#[test]
+fn shift_pe_a6_n6_and_a10_n7() {
+    assert_shift::<128>(6, 6, 40);
+    assert_shift::<128>(10, 7, 80);
+}
+
+#[test]
 fn zero_extension_model_is_caught_with_a_waveform() {
     match run_shift::<32>(8, 3, 24, (0, 0), 1, Model::WrongZeroExtension) {
         Verdict::Match(_) => panic!("a zero-extending model must disagree with the sign-extending hardware"),
