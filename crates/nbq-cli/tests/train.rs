@@ -60,7 +60,7 @@ fn a_short_run_writes_table_and_checkpoints_the_quantizer_reads() {
     assert!(float > 80.0, "3 epochs on the digits already classify: {float}");
     // The quantized checkpoint is a network whose weights are exactly its codes, and the quantizer reads it.
     let q = out.join("rg-3bit.safetensors");
-    let ck = nbq_train::checkpoint::load(&q).unwrap();
+    let ck = nbq_model::checkpoint::load(&q).unwrap();
     let net = ck.net.unwrap();
     assert_eq!(ck.tensors[0], net.convs[0].weights.values().iter().map(|&v| v as f32).collect::<Vec<_>>());
     let codes = d.path().join("codes");

@@ -14,9 +14,9 @@ use nbq_tb::network::{NetHardware, Simulator};
 /// the hardware computed the golden network exactly; the classes are then the golden model's by construction.
 fn classify_first(images: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let ck = nbq_train::checkpoint::load(&root.join("models/digits-lenet-rg-3bit.safetensors")).unwrap();
+    let ck = nbq_model::checkpoint::load(&root.join("models/digits-lenet-rg-3bit.safetensors")).unwrap();
     let net = ck.net.expect("a quantized checkpoint");
-    let split = nbq_train::data::load_digits(&root.join("testdata/digits.csv.gz")).unwrap();
+    let split = nbq_model::data::load_digits(&root.join("testdata/digits.csv.gz")).unwrap();
     let test = split.test.take(images);
     let mut hw = NetHardware::build(&net, "digits", 2, 8, Simulator::Icarus, |_| ()).unwrap();
     assert_eq!(hw.layers.len(), 2);

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
+use nbq_model::checkpoint;
+use nbq_model::data::DataName;
 use nbq_quant::{Granularity, Method};
 use nbq_tb::network::{NetHardware, Simulator as NetSim};
-use nbq_train::checkpoint;
-use nbq_train::data::DataName;
 use nbq_train::experiment;
 use nbq_train::train::{QuantMethod, TrainConfig};
 

