@@ -4,7 +4,8 @@
 //! * [`method`]: the quantizers (`nbq`, `log-round`, `inq`, `gsnq`) and [`activation`]: the thresholded
 //!   activation quantizer;
 //! * [`store`]: packed codes, manifest and `$readmemh` files; [`input`]: ONNX and NumPy model files;
-//! * [`golden`]: the exact integer shift-convolution model and accumulator width analysis;
+//! * [`net`]: the network IR (layers, codes, thresholds, pooling, the integer head) every other part reads;
+//! * [`golden`]: the exact integer shift-convolution model, the accumulator width analysis and the whole network;
 //! * [`report`]: per-layer quantization quality.
 
 pub mod activation;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod golden;
 pub mod input;
 pub mod method;
+pub mod net;
 pub mod quantized;
 pub mod report;
 pub mod store;

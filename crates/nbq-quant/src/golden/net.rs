@@ -1,148 +1,16 @@
-//! The whole quantized CNN as nbq runs it: integer from the input pixels to the logits' integer sums.
-//!
-//! Layers: `k×k` convolutions (stride 1, no padding, no bias) with exponent-coded weights, each followed by the
-//! thresholded activation quantizer ([`crate::activation`]: its comparator bank is the ReLU and the requantizer
-//! at once) and optionally a 2×2 max-pool (taken on the codes; the quantizer is monotonic, so pooling before or
-//! after it is the same), then one fully connected layer with exponent-coded weights and a float bias.
-//!
-//! Numbers, exactly:
-//! * the input of layer 0 is the image's integer pixels (`0..=max_pixel`, real value `pixel / max_pixel`);
-//!   the input of layer `l > 0` is the activation codes of layer `l - 1` (real value `code * out_scale`);
-//! * a convolution's integer sum `acc` (the golden shift-convolution; on the FPGA, the SVPE engine) is worth
-//!   `acc * lsb` with `lsb = 2^scale_exp * (input scale)`; its activation code is `#{ i : acc >= T_i }`;
-//! * the head: `logit[c] = (sum_f x[f] * term[c][f]) * 2^scale_exp * (input scale) + bias[c]`, the sum exact
-//!   in integers, the rest in f64; the class is the first largest logit.
+//! The golden model of the whole network ([`crate::net::IntNet`], the IR): integer from the input pixels to the
+//! head's integer scores, as the module docs of [`crate::net`] define them.
 //!
 //! The convolution is a parameter of [`IntNet::classify_with`], so the same code classifies with the golden
 //! model and with the emitted Verilog, and the two can only differ where the convolution sums differ.
 
-use serde::{Deserialize, Serialize};
-
 use super::conv::{conv2d_shift, Activations, ConvOutput, ConvParams, ConvWeights};
 use crate::activation::ThresholdQuantizer;
-use crate::code::pow2;
 use crate::error::{QuantError, Result};
-use crate::method::Granularity;
+pub use crate::net::{bits_for, ConvLayer, IntNet, NetConv, NetInput, HEAD_BIAS_FRACTION_BITS};
 use crate::quantized::QuantizedTensor;
 
-/// One convolution layer of the integer network.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NetConv {
-    /// `[M, C, k, k]` codes with one scale group (per-tensor granularity).
-    pub weights: QuantizedTensor,
-    pub act: ThresholdQuantizer,
-    pub pool: bool,
-}
-
-/// The input images' geometry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetInput {
-    pub height: usize,
-    pub width: usize,
-    pub max_pixel: u16,
-}
-
-/// A quantized CNN, every layer's numbers fixed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntNet {
-    pub input: NetInput,
-    pub convs: Vec<NetConv>,
-    /// `[classes, features]` codes, one scale group.
-    pub fc: QuantizedTensor,
-    pub fc_bias: Vec<f32>,
-}
-
-/// Signed bits that hold `0..=max`.
-pub fn bits_for(max: u64) -> u32 {
-    (64 - max.leading_zeros() + 1).max(2)
-}
-
-fn single_group(q: &QuantizedTensor) -> Result<i32> {
-    if q.granularity() != Granularity::Tensor {
-        return Err(QuantError::Tensor {
-            name: q.name().into(),
-            what: "the integer network needs one scale per tensor (granularity 'tensor')".into(),
-        });
-    }
-    Ok(q.groups()[0].scale_exp)
-}
-
 impl IntNet {
-    /// Real value of one unit of layer `l`'s input.
-    pub fn in_scale(&self, l: usize) -> f64 {
-        if l == 0 {
-            1.0 / f64::from(self.input.max_pixel)
-        } else {
-            self.convs[l - 1].act.out_scale
-        }
-    }
-
-    /// Real value of one unit of the sum of conv layer `l` given its weights (needs per-tensor scales).
-    pub fn lsb(weights: &QuantizedTensor, in_scale: f64) -> Result<f64> {
-        Ok(pow2(single_group(weights)?) * in_scale)
-    }
-
-    /// Signed activation bits of layer `l`'s input (what the hardware's pixel width must be).
-    pub fn in_bits(&self, l: usize) -> u32 {
-        if l == 0 {
-            bits_for(u64::from(self.input.max_pixel))
-        } else {
-            bits_for((1u64 << self.convs[l - 1].act.bits) - 1)
-        }
-    }
-
-    /// `(channels, height, width)` of layer `l`'s input; `l == convs.len()` gives the head's input.
-    pub fn in_dims(&self, l: usize) -> (usize, usize, usize) {
-        let (mut c, mut h, mut w) = (1, self.input.height, self.input.width);
-        for conv in &self.convs[..l] {
-            let s = conv.weights.shape();
-            (c, h, w) = (s[0], h + 1 - s[2], w + 1 - s[3]);
-            if conv.pool {
-                (h, w) = (h / 2, w / 2);
-            }
-        }
-        (c, h, w)
-    }
-
-    /// The golden terms of conv layer `l`.
-    pub fn conv_weights(&self, l: usize) -> Result<ConvWeights> {
-        ConvWeights::from_quantized(&self.convs[l].weights)
-    }
-
-    /// Checks that the layers chain: channels, kernel shapes, the head's input size, bias length.
-    pub fn check(&self) -> Result<()> {
-        let bad = |what: String| QuantError::Invalid(format!("integer network: {what}"));
-        let mut c = 1;
-        let (mut h, mut w) = (self.input.height, self.input.width);
-        for (l, conv) in self.convs.iter().enumerate() {
-            let s = conv.weights.shape();
-            if s.len() != 4 || s[1] != c || s[2] != s[3] || s[2] == 0 {
-                return Err(bad(format!("conv layer {l} has weights {s:?}; expected [M, {c}, k, k]")));
-            }
-            if s[2] > h || s[2] > w {
-                return Err(bad(format!("conv layer {l}'s {}x{} kernel is larger than its {h}x{w} input", s[2], s[2])));
-            }
-            single_group(&conv.weights)?;
-            (c, h, w) = (s[0], h + 1 - s[2], w + 1 - s[3]);
-            if conv.pool {
-                if h < 2 || w < 2 {
-                    return Err(bad(format!("conv layer {l}'s pool has a {h}x{w} input")));
-                }
-                (h, w) = (h / 2, w / 2);
-            }
-        }
-        let s = self.fc.shape();
-        if s.len() != 2 || s[1] != c * h * w || s[0] != self.fc_bias.len() || s[0] == 0 {
-            return Err(bad(format!(
-                "the head has weights {s:?} and {} biases; its input has {} features",
-                self.fc_bias.len(),
-                c * h * w
-            )));
-        }
-        single_group(&self.fc)?;
-        Ok(())
-    }
-
     /// Integer input activations of a batch of images (`n * height * width` pixels).
     pub fn input(&self, pixels: &[u16], n: usize) -> Result<Activations> {
         Activations::new(
@@ -161,27 +29,33 @@ impl IntNet {
         Activations::new([n, m, h, w], self.in_bits(l + 1), data)
     }
 
-    /// The logits of every image of `x` (the last layer's codes, NCHW, flattened in that order as PyTorch does).
-    pub fn head(&self, x: &Activations) -> Vec<Vec<f64>> {
+    /// The head's integer scores of every image of `x` (the last layer's codes, NCHW, flattened in that order
+    /// as PyTorch does): `(sum_f x[f] * term[c][f]) * 2^F + B[c]` with the integer bias of [`IntNet::head_bias`].
+    pub fn head(&self, x: &Activations) -> Result<Vec<Vec<i128>>> {
         let [n, c, h, w] = x.shape();
         let f = c * h * w;
         let terms = self.fc.terms();
-        let unit = pow2(self.fc.groups()[0].scale_exp) * self.in_scale(self.convs.len());
-        (0..n)
+        let bias = self.head_bias()?;
+        Ok((0..n)
             .map(|b| {
                 let xs = &x.data()[b * f..(b + 1) * f];
-                self.fc_bias
-                    .iter()
+                bias.iter()
                     .enumerate()
                     .map(|(cls, &bias)| {
                         let row = &terms[cls * f..(cls + 1) * f];
                         let sum: i128 =
                             xs.iter().zip(row).map(|(&v, t)| i128::from(v) * t.to_i128().unwrap_or(0)).sum();
-                        sum as f64 * unit + f64::from(bias)
+                        (sum << HEAD_BIAS_FRACTION_BITS) + i128::from(bias)
                     })
                     .collect()
             })
-            .collect()
+            .collect())
+    }
+
+    /// The real values of the head's integer scores (`score * unit`): the logits the integer network computes.
+    pub fn logits(&self, x: &Activations) -> Result<Vec<Vec<f64>>> {
+        let unit = self.head_unit()?;
+        Ok(self.head(x)?.iter().map(|s| s.iter().map(|&v| v as f64 * unit).collect()).collect())
     }
 
     /// Classifies `n` images, computing every convolution with `conv(layer, input, weights)`.
@@ -196,7 +70,7 @@ impl IntNet {
             let acc = conv(l, &x, &self.conv_weights(l)?)?;
             x = self.requantize(l, &acc)?;
         }
-        Ok(self.head(&x).iter().map(|logits| argmax(logits)).collect())
+        Ok(self.head(&x)?.iter().map(|scores| argmax(scores)).collect())
     }
 
     /// Classifies with the golden shift-convolution.
@@ -211,8 +85,8 @@ pub fn golden_conv(x: &Activations, w: &ConvWeights) -> Result<ConvOutput<i64>> 
 }
 
 /// The first index of the largest value.
-pub fn argmax(v: &[f64]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+pub fn argmax<T: PartialOrd>(v: &[T]) -> usize {
+    v.iter().enumerate().fold(0, |best, (i, x)| if *x > v[best] { i } else { best })
 }
 
 /// 2×2 max-pool, stride 2 (odd edges dropped), of `planes` planes of `h × w`.
@@ -266,6 +140,7 @@ pub fn calibrate(
 mod tests {
     use super::*;
     use crate::code::{CodeFormat, ScaleGroup};
+    use crate::method::Granularity;
     use crate::method::Method;
 
     fn tensor(name: &str, shape: Vec<usize>, codes: Vec<u8>, scale_exp: i32) -> QuantizedTensor {
@@ -315,9 +190,14 @@ mod tests {
         assert_eq!(acc.data, vec![-1, 1, 7, 8]);
         let y = n.requantize(0, &acc).unwrap();
         assert_eq!(y.data(), &[3]);
-        // Head: class 0 = 3 * (+1) * 0.5 = 1.5; class 1 = 3 * (-1) * 0.5 + 0.1 = -1.4.
-        let logits = n.head(&y);
-        assert!((logits[0][0] - 1.5).abs() < 1e-12 && (logits[0][1] + 1.4).abs() < 1e-6, "{logits:?}");
+        // Head: sums in units of 2^0 * 0.5 (the fc scale times the layer's out_scale), scores in 2^-8 of that
+        // (F = 8): class 0 = 3 * (+1) * 256 = 768 (1.5); class 1 = -3 * 256 + round(0.1 / (0.5 / 256)) = -768 + 51
+        // = -717 (-1.40039; the float head said -1.4).
+        assert_eq!(HEAD_BIAS_FRACTION_BITS, 8);
+        assert_eq!(n.head_bias().unwrap(), vec![0, 51]);
+        assert_eq!(n.head(&y).unwrap(), vec![vec![768, -717]]);
+        let logits = n.logits(&y).unwrap();
+        assert!((logits[0][0] - 1.5).abs() < 1e-12 && (logits[0][1] + 1.4).abs() < 1e-3, "{logits:?}");
         assert_eq!(n.classify(&img, 1).unwrap(), vec![0]);
     }
 
@@ -327,6 +207,22 @@ mod tests {
         n.fc_bias.push(0.0);
         let e = n.check().unwrap_err().to_string();
         assert!(e.contains("the head has weights [2, 1] and 3 biases"), "{e}");
+    }
+
+    #[test]
+    fn the_head_bias_rounds_to_the_nearest_unit_halves_away_from_zero() {
+        let mut n = net();
+        // One score unit is 0.5 / 256 = 2^-9: 2^-10 is half a unit (rounds away from zero to 1), 1.48 units gives 1,
+        // -0.5 units -1, -0.4 units 0.
+        let u = 0.5f32 / 256.0;
+        for (bias, want) in [(u * 0.5, 1), (u * 1.48, 1), (-u * 0.5, -1), (-u * 0.4, 0)] {
+            n.fc_bias = vec![bias, 0.0];
+            assert_eq!(n.head_bias().unwrap()[0], want, "bias {bias}");
+        }
+        n.fc_bias = vec![f32::MAX, 0.0];
+        n.fc = tensor("fc", vec![2, 1], vec![1, 5], -126);
+        let e = n.check().unwrap_err().to_string();
+        assert!(e.contains("the head's bias") && e.contains("at most 2^62 units"), "{e}");
     }
 
     #[test]
