@@ -138,7 +138,7 @@ pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, Flo
     let data = nbq_tb::engine::self_test_data(c, u64::from(SEED))
         .map_err(|why| FlowError::SelfTest { design: name.clone(), why })?;
     let top = nbq_rtl::generate_self_test(c, &data)?;
-    let single = DesignConfig { pn: 1, pm: 1, ..c.clone() };
+    let single = c.with(&format!("{name}'s single convolver"), |r| (r.pn, r.pm) = (Some(1), Some(1)))?;
     let convolver = nbq_rtl::generate(&single)?;
     let pe = nbq_rtl::generate_pe(c)?;
     let pcf = board.pcf();

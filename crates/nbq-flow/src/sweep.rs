@@ -4,6 +4,7 @@
 //! command that runs it), so an existing batch system can spread it across machines; `nbq sweep` also runs it
 //! here on a bounded pool of threads.
 
+use nbq_rtl::config::RawDesign;
 use nbq_rtl::{DesignConfig, PeKind};
 use serde::Serialize;
 
@@ -44,9 +45,9 @@ impl Job {
     }
 }
 
-/// The design file of a `k`×`k` array of `pe`s (`bits`-bit codes for the shift PE) on `width`-pixel lines of
+/// The design of a `k`×`k` array of `pe`s (`bits`-bit codes for the shift PE) on `width`-pixel lines of
 /// `act`-bit pixels, with `shape` = (Pn, Pm).
-pub fn design_toml(
+pub fn design(
     name: &str,
     pe: PeKind,
     bits: Option<usize>,
@@ -54,17 +55,12 @@ pub fn design_toml(
     width: usize,
     act: usize,
     shape: (usize, usize),
-) -> String {
-    let mut toml = format!(
-        "name = \"{name}\"\npe = \"{}\"\nk = {k}\nimage_width = {width}\nact_bits = {act}\npn = {}\npm = {}\n",
-        pe.key(),
-        shape.0,
-        shape.1
-    );
-    if let Some(n) = bits {
-        toml += &format!("code_bits = {n}\n");
+) -> RawDesign {
+    let raw = RawDesign::new(name, pe, k, width, act).shape(shape.0, shape.1);
+    match bits {
+        Some(n) => raw.code_bits(n),
+        None => raw,
     }
-    toml
 }
 
 /// Every job of `spec`, each design validated. The Alchitry Cu flow places one convolver (its board top), so
@@ -96,8 +92,9 @@ pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
             if jobs.iter().any(|j| j.id == id && j.target == t) {
                 continue;
             }
-            let design = design_toml(&id, pe, b, k, spec.image_width, spec.act_bits, (pn, pm));
-            DesignConfig::from_toml(&design, &format!("sweep job {id}"))?;
+            let raw = design(&id, pe, b, k, spec.image_width, spec.act_bits, (pn, pm));
+            DesignConfig::new(raw.clone(), &format!("sweep job {id}"))?;
+            let design = raw.to_toml();
             let command = format!("nbq synth -c {id}.toml -t {} -o {id}-{}", t.name(), t.name());
             jobs.push(Job { id, target: t, design, command });
         }

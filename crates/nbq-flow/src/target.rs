@@ -9,11 +9,12 @@ use crate::{ice40, zcu102};
 
 /// A board nbq synthesizes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
-    /// Alchitry Cu (iCE40-HX8K): open flow to a bitstream, around a self-test.
+    /// Alchitry Cu (iCE40-HX8K): open flow to a bitstream with a self-test
     AlchitryCu,
-    /// Xilinx ZCU102 (XCZU9EG): Vivado script and XDC, open Yosys estimate.
+    /// Xilinx ZCU102 (XCZU9EG): Vivado script + XDC, open Yosys estimate
     Zcu102,
 }
 

@@ -190,9 +190,12 @@ pub fn load_mnist(dir: &Path) -> Result<Split> {
 
 /// Which data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum DataName {
+    /// the UCI handwritten digits (8×8 pixels, bundled in testdata/)
     Digits,
+    /// 10,000 MNIST digits (28×28 pixels, fetched by scripts/setup.sh into data/mnist/)
     Mnist,
 }
 

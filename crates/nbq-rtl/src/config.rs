@@ -1,6 +1,9 @@
 //! Design files: a TOML design is parsed into [`RawDesign`] (unknown keys refused) and validated once, with
 //! every cross-field rule, into a [`DesignConfig`]. Everything downstream (RTL, test vectors, `params.json`)
-//! takes the validated config.
+//! takes the validated config. Code builds designs the same way, typed: [`RawDesign::new`] and its setters, then
+//! [`DesignConfig::new`]; [`DesignConfig::with`] copies a validated design with some fields overridden and
+//! validates the copy again (Gemmini's `config.copy(...)`), so no design skips the rules. [`RawDesign::to_toml`]
+//! writes a design file.
 //!
 //! ```toml
 //! name = "svpe_k3"        # output folder and module-file name: letters, digits, '_' and '-'
@@ -25,7 +28,7 @@ use std::path::Path;
 
 use nbq_quant::golden::width;
 use nbq_quant::{CodeFormat, ScaleGroup};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::widths::Widths;
 
@@ -41,7 +44,8 @@ pub enum ConfigError {
 }
 
 /// The processing element an array is built from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum PeKind {
     /// SVPE: exponent codes, shifts and adds.
@@ -60,8 +64,8 @@ impl PeKind {
     }
 }
 
-/// The design file as written.
-#[derive(Debug, Clone, Deserialize)]
+/// The design file as written (`None`: the key is absent).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDesign {
     pub name: String,
@@ -69,17 +73,77 @@ pub struct RawDesign {
     pub k: i64,
     pub image_width: i64,
     pub act_bits: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_bits: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offsets: Option<[i64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pn: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pm: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acc_bits: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub adders: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requantizer: Option<RawRequantizer>,
 }
 
+impl RawDesign {
+    /// A design of `pe`s with every optional key absent (defaults: Pn = Pm = 1, no offsets, fabric adders, the
+    /// analysis's accumulator, no requantizer). The shift PE also needs [`RawDesign::code_bits`].
+    pub fn new(name: &str, pe: PeKind, k: usize, image_width: usize, act_bits: usize) -> RawDesign {
+        RawDesign {
+            name: name.to_string(),
+            pe: pe.key().to_string(),
+            k: k as i64,
+            image_width: image_width as i64,
+            act_bits: act_bits as i64,
+            code_bits: None,
+            offsets: None,
+            pn: None,
+            pm: None,
+            acc_bits: None,
+            adders: None,
+            requantizer: None,
+        }
+    }
+    pub fn code_bits(mut self, n: usize) -> Self {
+        self.code_bits = Some(n as i64);
+        self
+    }
+    pub fn offsets(mut self, (pos, neg): (u8, u8)) -> Self {
+        self.offsets = Some([i64::from(pos), i64::from(neg)]);
+        self
+    }
+    /// (Pn, Pm): convolvers per cluster, clusters.
+    pub fn shape(mut self, pn: usize, pm: usize) -> Self {
+        self.pn = Some(pn as i64);
+        self.pm = Some(pm as i64);
+        self
+    }
+    pub fn acc_bits(mut self, acc: usize) -> Self {
+        self.acc_bits = Some(acc as i64);
+        self
+    }
+    pub fn adders(mut self, a: Adders) -> Self {
+        self.adders = Some(a.key().to_string());
+        self
+    }
+    pub fn requantizer(mut self, bits: usize, thresholds: Vec<i64>) -> Self {
+        self.requantizer =
+            Some(RawRequantizer { bits: bits as i64, thresholds: Some(thresholds), thresholds_file: None });
+        self
+    }
+    /// The design file's text (keys in the documented order, absent ones left out).
+    pub fn to_toml(&self) -> String {
+        // Every field is a string, an integer, an array of integers or a table of those: nothing TOML cannot hold.
+        toml::to_string(self).unwrap_or_else(|e| unreachable!("a design always has a TOML form: {e}"))
+    }
+}
+
 /// Where the convolvers' row-reduction adders and the clusters' channel adders go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Adders {
     /// LUT/carry logic.
@@ -90,12 +154,24 @@ pub enum Adders {
     Dsp,
 }
 
+impl Adders {
+    /// The value of the design file's `adders` key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Adders::Fabric => "fabric",
+            Adders::Dsp => "dsp",
+        }
+    }
+}
+
 /// The `[requantizer]` table as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequantizer {
     pub bits: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<Vec<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds_file: Option<String>,
 }
 
@@ -118,7 +194,11 @@ pub const ACC_TIERS: [usize; 5] = [32, 64, 128, 256, 512];
 /// Line-buffer address widths compiled into nbq; the smallest whose depth holds a line is used.
 pub const LINE_ADDR_BITS: [usize; 5] = [4, 6, 8, 10, 12];
 
-/// A validated design: every field is within range and consistent with the others.
+/// A validated design: every field is within range and consistent with the others. It is made only by
+/// validation ([`DesignConfig::new`], [`DesignConfig::load`], [`DesignConfig::from_toml`], [`DesignConfig::with`]):
+/// the private `raw` field keeps it from being written as a struct literal elsewhere. Treat the fields as
+/// read-only; change a design with [`DesignConfig::with`], which validates again and recomputes the derived
+/// fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesignConfig {
     pub name: String,
@@ -137,6 +217,9 @@ pub struct DesignConfig {
     pub line_addr_bits: usize,
     pub adders: Adders,
     pub requantizer: Option<RequantConfig>,
+    /// The design as written, with a thresholds file replaced by its thresholds: what [`DesignConfig::with`]
+    /// starts from.
+    raw: RawDesign,
 }
 
 impl std::fmt::Display for DesignConfig {
@@ -179,13 +262,31 @@ impl DesignConfig {
         Self::validate(raw, path, None)
     }
 
+    /// Validates a design built in code; `label` names it in errors (like a design file's path).
+    pub fn new(raw: RawDesign, label: &str) -> Result<Self, ConfigError> {
+        Self::validate(raw, label, None)
+    }
+
+    /// This design with the fields `change` sets, validated again (the error names the design by `label`).
+    /// Derived fields (accumulator width and tier, line-buffer depth) follow the new values.
+    pub fn with(&self, label: &str, change: impl FnOnce(&mut RawDesign)) -> Result<Self, ConfigError> {
+        let mut raw = self.raw.clone();
+        change(&mut raw);
+        Self::validate(raw, label, None)
+    }
+
+    /// The design as written (thresholds inline).
+    pub fn raw(&self) -> &RawDesign {
+        &self.raw
+    }
+
     /// The requantizer's thresholds, if the design has one.
     pub fn thresholds(&self) -> Option<&[i64]> {
         self.requantizer.as_ref().map(|r| r.thresholds.as_slice())
     }
 
     /// Applies every rule to a parsed design; `dir` is the design file's folder.
-    pub fn validate(raw: RawDesign, path: &str, dir: Option<&Path>) -> Result<Self, ConfigError> {
+    pub fn validate(mut raw: RawDesign, path: &str, dir: Option<&Path>) -> Result<Self, ConfigError> {
         let bad = |key: &'static str, value: String, allowed: String| ConfigError::Value {
             path: path.to_string(),
             key,
@@ -203,8 +304,8 @@ impl DesignConfig {
             return Err(bad("name", format!("{:?}", raw.name), "letters, digits, '_' and '-' only, not empty".into()));
         }
         let pe = match raw.pe.as_str() {
-            "shift" => PeKind::Shift,
-            "mul" => PeKind::Mul,
+            p if p == PeKind::Shift.key() => PeKind::Shift,
+            p if p == PeKind::Mul.key() => PeKind::Mul,
             other => return Err(bad("pe", format!("{other:?}"), "\"shift\" (SVPE) or \"mul\" (VPE)".into())),
         };
         let k = range("k", raw.k, 1, 7)?;
@@ -280,11 +381,12 @@ impl DesignConfig {
         })?;
         let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(12);
         let adders = match raw.adders.as_deref() {
-            None | Some("fabric") => Adders::Fabric,
-            Some("dsp") => Adders::Dsp,
+            None => Adders::Fabric,
+            Some(a) if a == Adders::Fabric.key() => Adders::Fabric,
+            Some(a) if a == Adders::Dsp.key() => Adders::Dsp,
             Some(other) => return Err(bad("adders", format!("{other:?}"), "\"fabric\" or \"dsp\"".into())),
         };
-        let requantizer = match raw.requantizer {
+        let requantizer = match raw.requantizer.clone() {
             None => None,
             Some(r) => {
                 let bits = range("requantizer.bits", r.bits, 1, 8)?;
@@ -342,11 +444,16 @@ impl DesignConfig {
                         format!("must fit the {acc}-bit accumulator"),
                     ));
                 }
+                raw.requantizer = Some(RawRequantizer {
+                    bits: bits as i64,
+                    thresholds: Some(thresholds.clone()),
+                    thresholds_file: None,
+                });
                 Some(RequantConfig { bits, thresholds })
             }
         };
         Ok(DesignConfig {
-            name: raw.name,
+            name: raw.name.clone(),
             pe,
             k,
             image_width,
@@ -359,6 +466,7 @@ impl DesignConfig {
             line_addr_bits,
             adders,
             requantizer,
+            raw,
         })
     }
 }
@@ -430,6 +538,42 @@ mod tests {
         assert!(e.contains("must increase strictly (5 then 5)"), "{e}");
         let e = err("[requantizer]\nbits = 1\nthresholds = [3000000]\n");
         assert!(e.contains("must fit the 22-bit accumulator"), "{e}");
+    }
+
+    #[test]
+    fn typed_designs_validate_like_design_files_and_write_them() {
+        let raw = RawDesign::new("t", PeKind::Shift, 3, 32, 16).code_bits(3);
+        let c = DesignConfig::new(raw.clone(), "t").unwrap();
+        assert_eq!(c, DesignConfig::from_toml(BASE, "d.toml").unwrap());
+        assert_eq!(DesignConfig::from_toml(&raw.to_toml(), "t").unwrap(), c);
+        let e = DesignConfig::new(RawDesign::new("t", PeKind::Shift, 0, 32, 16).code_bits(3), "built").unwrap_err();
+        assert_eq!(e.to_string(), "design file 'built': k = 0 is not allowed: must be in 1..=7");
+        let q = raw.requantizer(1, vec![7]).adders(Adders::Dsp).offsets((1, 0)).shape(2, 3).acc_bits(40);
+        let back = DesignConfig::from_toml(&q.to_toml(), "t").unwrap();
+        assert_eq!(
+            (back.thresholds(), back.adders, back.offsets, back.pn, back.pm),
+            (Some(&[7i64][..]), Adders::Dsp, (1, 0), 2, 3)
+        );
+    }
+
+    #[test]
+    fn copies_with_overrides_are_validated_and_rederived() {
+        let wide = DesignConfig::from_toml(
+            &format!(
+                "{BASE}pn = 8
+pm = 4
+"
+            ),
+            "d",
+        )
+        .unwrap();
+        let single = wide.with("single", |r| (r.pn, r.pm) = (None, None)).unwrap();
+        assert_eq!((single.pn, single.pm), (1, 1));
+        // Eight input channels add three bits to the sums; the copy drops them again.
+        assert_eq!((wide.acc_required, single.acc_required), (25, 22));
+        assert_eq!(single, DesignConfig::from_toml(BASE, "d.toml").unwrap().with("single", |_| ()).unwrap());
+        let e = wide.with("bad", |r| r.pm = Some(0)).unwrap_err().to_string();
+        assert_eq!(e, "design file 'bad': pm = 0 is not allowed: must be in 1..=256");
     }
 
     #[test]

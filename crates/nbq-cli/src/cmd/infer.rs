@@ -9,7 +9,7 @@ use nbq_model::checkpoint;
 use nbq_model::data::DataName;
 use nbq_tb::network::{NetHardware, Simulator};
 
-use super::train::{default_path, Data};
+use super::train::default_path;
 
 /// Classify test images with a quantized checkpoint through the generated hardware.
 #[derive(Debug, clap::Args)]
@@ -18,8 +18,8 @@ pub struct Args {
     #[arg(long, short = 'm')]
     pub model: PathBuf,
     /// Data set the checkpoint was trained on.
-    #[arg(long, value_enum, default_value_t = Data::Digits)]
-    pub data: Data,
+    #[arg(long, value_enum, default_value_t = DataName::Digits)]
+    pub data: DataName,
     /// Where the data set is (default: testdata/digits.csv.gz or data/mnist).
     #[arg(long)]
     pub data_path: Option<PathBuf>,
@@ -47,7 +47,7 @@ pub enum Engine {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let data: DataName = a.data.into();
+    let data = a.data;
     let ck = checkpoint::load(&a.model)?;
     let net = ck.net.with_context(|| {
         format!("'{}' is a float checkpoint; infer needs a quantized one (nbq train writes them)", a.model.display())

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use nbq_quant::report::{markdown, LayerReport};
 use nbq_quant::{input, quantize, store, CodeFormat, Granularity, Method};
@@ -20,11 +19,11 @@ pub struct Args {
     #[arg(long, short = 'b', value_parser = clap::value_parser!(u32).range(1..=8))]
     pub bits: u32,
     /// Quantization method.
-    #[arg(long, short = 'm', value_enum, default_value_t = MethodArg::Nbq)]
-    pub method: MethodArg,
+    #[arg(long, short = 'm', value_enum, default_value_t = Method::Nbq)]
+    pub method: Method,
     /// One power-of-two scale per tensor, or one per output channel.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Tensor)]
-    pub granularity: GranularityArg,
+    #[arg(long, value_enum, default_value_t = Granularity::Tensor)]
+    pub granularity: Granularity,
     /// Output folder; must not exist or be empty unless --force.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
@@ -34,46 +33,6 @@ pub struct Args {
     /// Print the report as JSON instead of a Markdown table.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MethodArg {
-    /// n-BQ-NN staircase, thresholds keep the weights' mean and variance
-    Nbq,
-    /// sign(w)·2^round(log2|w|), clipped to the window (LogQuant / DeepShift-Q)
-    LogRound,
-    /// INQ's levels: top exponent floor(log2(4·max|W|/3)), nearest level
-    Inq,
-    /// GSNQ: separate exponent windows for positive and negative weights
-    Gsnq,
-}
-
-impl From<MethodArg> for Method {
-    fn from(m: MethodArg) -> Method {
-        match m {
-            MethodArg::Nbq => Method::Nbq,
-            MethodArg::LogRound => Method::LogRound,
-            MethodArg::Inq => Method::Inq,
-            MethodArg::Gsnq => Method::Gsnq,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum GranularityArg {
-    /// one scale for the whole tensor
-    Tensor,
-    /// one scale per output channel
-    Channel,
-}
-
-impl From<GranularityArg> for Granularity {
-    fn from(g: GranularityArg) -> Granularity {
-        match g {
-            GranularityArg::Tensor => Granularity::Tensor,
-            GranularityArg::Channel => Granularity::Channel,
-        }
-    }
 }
 
 /// Quantizes `model` and writes the bundle; returns the reports.
@@ -110,7 +69,7 @@ pub fn quantize_to(
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let reports = quantize_to(&a.model, a.bits, a.method.into(), a.granularity.into(), &a.out, a.force)?;
+    let reports = quantize_to(&a.model, a.bits, a.method, a.granularity, &a.out, a.force)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {

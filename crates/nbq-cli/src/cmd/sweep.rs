@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::ValueEnum;
 use nbq_flow::sweep::{expand, markdown, run as run_jobs, Spec};
 use nbq_rtl::PeKind;
 
@@ -18,7 +17,7 @@ use nbq_rtl::PeKind;
 pub struct Args {
     /// PE kinds.
     #[arg(long, value_delimiter = ',', default_value = "shift,mul")]
-    pub pe: Vec<Pe>,
+    pub pe: Vec<PeKind>,
     /// Code bits of the shift designs.
     #[arg(long, value_delimiter = ',', default_value = "2,3,4")]
     pub bits: Vec<usize>,
@@ -33,7 +32,7 @@ pub struct Args {
     pub pm: Vec<usize>,
     /// Targets.
     #[arg(long, short = 't', value_delimiter = ',', default_value = "zcu102")]
-    pub target: Vec<super::synth::Target>,
+    pub target: Vec<nbq_flow::Target>,
     /// Image width of every design.
     #[arg(long, default_value_t = 32)]
     pub image_width: usize,
@@ -54,21 +53,6 @@ pub struct Args {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Pe {
-    Shift,
-    Mul,
-}
-
-impl From<Pe> for PeKind {
-    fn from(p: Pe) -> Self {
-        match p {
-            Pe::Shift => PeKind::Shift,
-            Pe::Mul => PeKind::Mul,
-        }
-    }
-}
-
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let workers = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -76,12 +60,12 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--jobs 0: give at least 1");
     }
     let spec = Spec {
-        pes: a.pe.iter().map(|&p| PeKind::from(p)).collect(),
+        pes: a.pe.clone(),
         bits: a.bits,
         ks: a.k,
         pns: a.pn,
         pms: a.pm,
-        targets: a.target.iter().map(|&t| t.into()).collect(),
+        targets: a.target.clone(),
         image_width: a.image_width,
         act_bits: a.act_bits,
     };

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use clap::ValueEnum;
 use indicatif::ProgressBar;
 
 /// Synthesize a design for a board.
@@ -25,7 +24,7 @@ pub struct Args {
     pub config: PathBuf,
     /// Board to synthesize for.
     #[arg(long, short = 't', value_enum)]
-    pub target: Target,
+    pub target: nbq_flow::Target,
     /// Output folder [default: hdl-out/<name>-<target>/].
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
@@ -34,27 +33,10 @@ pub struct Args {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Target {
-    /// Alchitry Cu (iCE40-HX8K): open flow to a bitstream with a self-test
-    AlchitryCu,
-    /// Xilinx ZCU102 (XCZU9EG): Vivado script + XDC, open Yosys estimate
-    Zcu102,
-}
-
-impl From<Target> for nbq_flow::Target {
-    fn from(t: Target) -> Self {
-        match t {
-            Target::AlchitryCu => nbq_flow::Target::AlchitryCu,
-            Target::Zcu102 => nbq_flow::Target::Zcu102,
-        }
-    }
-}
-
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let cfg = nbq_rtl::DesignConfig::load(&a.config)?;
-    let target = nbq_flow::Target::from(a.target);
+    let target = a.target;
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{}", cfg.name, target.name())));
     // Refuse an unusable output folder before the long tool runs.
     nbq_quant::atomic::check_destination(&out, a.force)?;

@@ -15,8 +15,8 @@ use nbq_train::train::{QuantMethod, TrainConfig};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Data set: `digits` (bundled, 8x8) or `mnist` (fetched by scripts/setup.sh, 28x28).
-    #[arg(long, value_enum, default_value_t = Data::Digits)]
-    pub data: Data,
+    #[arg(long, value_enum, default_value_t = DataName::Digits)]
+    pub data: DataName,
     /// Where the data set is (default: testdata/digits.csv.gz or data/mnist).
     #[arg(long)]
     pub data_path: Option<PathBuf>,
@@ -54,21 +54,6 @@ pub struct Args {
     /// Replace nbq's files in a non-empty output folder.
     #[arg(long)]
     pub force: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Data {
-    Digits,
-    Mnist,
-}
-
-impl From<Data> for DataName {
-    fn from(d: Data) -> DataName {
-        match d {
-            Data::Digits => DataName::Digits,
-            Data::Mnist => DataName::Mnist,
-        }
-    }
 }
 
 /// Where a data set lives unless told.
@@ -110,7 +95,7 @@ pub fn stage_bar() -> ProgressBar {
 pub fn run(a: Args) -> Result<()> {
     let cfg = settings(&a)?;
     let methods: Vec<QuantMethod> = a.methods.iter().map(|m| m.parse()).collect::<Result<_, _>>()?;
-    let data: DataName = a.data.into();
+    let data = a.data;
     nbq_quant::atomic::check_destination(&a.out, a.force)?;
     let path = a.data_path.clone().unwrap_or_else(|| default_path(data));
     let split = data.load(&path)?;

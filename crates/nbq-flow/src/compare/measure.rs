@@ -47,8 +47,8 @@ pub(super) const JOBS_PER_VARIANT: usize = 5;
 
 /// The 1×1 engine of `c`'s k and activation bits with `pe` PEs (`bits`-bit codes) on `width`-pixel lines.
 pub(super) fn with(c: &DesignConfig, pe: PeKind, bits: Option<usize>, width: usize) -> Result<DesignConfig, FlowError> {
-    let toml = crate::sweep::design_toml(&c.name, pe, bits, c.k, width, c.widths.act, (1, 1));
-    Ok(DesignConfig::from_toml(&toml, "compare")?)
+    let raw = crate::sweep::design(&c.name, pe, bits, c.k, width, c.widths.act, (1, 1));
+    Ok(DesignConfig::new(raw, "compare")?)
 }
 
 /// Simulates one image of `h` rows through `c`'s 1×1 engine under Icarus, checks every output against the golden

@@ -24,15 +24,16 @@ pub use log_round::round_log2;
 
 /// A weight quantization method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
-    /// n-BQ-NN staircase with mean/variance-preserving thresholds.
+    /// n-BQ-NN staircase, thresholds keep the weights' mean and variance
     Nbq,
-    /// sign(w) * 2^round(log2|w|), clipped to the window (LogQuant, DeepShift-Q).
+    /// sign(w)·2^round(log2|w|), clipped to the window (LogQuant / DeepShift-Q)
     LogRound,
-    /// INQ's level rule: top exponent floor(log2(4 max|W| / 3)), nearest level.
+    /// INQ's levels: top exponent floor(log2(4·max|W|/3)), nearest level
     Inq,
-    /// GSNQ: separate windows for positive and negative weights, each minimizing its squared error.
+    /// GSNQ: separate exponent windows for positive and negative weights, each minimizing its squared error
     Gsnq,
 }
 
@@ -67,10 +68,13 @@ impl FromStr for Method {
 
 /// Whether one scale group covers the whole tensor or each output channel has its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Granularity {
+    /// one scale for the whole tensor
     #[default]
     Tensor,
+    /// one scale per output channel
     Channel,
 }
 
