@@ -26,7 +26,10 @@ pub enum FlowError {
     Read { path: String, source: std::io::Error },
     #[error(transparent)]
     Design(#[from] nbq_rtl::config::ConfigError),
-    /// A co-simulation that disagrees with the golden model, or a measurement that found nothing to measure.
+    /// A co-simulation that disagrees with the golden model: the first differing output, typed.
+    #[error("co-simulation disagrees with the golden model: {0}")]
+    Mismatch(Box<nbq_tb::check::Mismatch>),
+    /// A measurement that found nothing to measure.
     #[error("{0}")]
     Measure(String),
     /// A job of [`crate::pool::pool`] that failed in its own terms.

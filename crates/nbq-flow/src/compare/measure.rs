@@ -60,7 +60,7 @@ pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
     let hn = harness(c, Level::Engine);
     let got = nbq_tb::icarus::simulate(&g.verilog, &hn, &stim, None)?;
     if let Some(m) = nbq_tb::check::first_mismatch(&c.name, &hn, &got, &exp) {
-        return Err(FlowError::Measure(format!("co-simulation disagrees with the golden model: {m}")));
+        return Err(FlowError::Mismatch(Box::new(m)));
     }
     let valid_port = hn.outputs.iter().position(|p| p.name == "valid_out").unwrap_or(0);
     let valid: Vec<usize> = got
