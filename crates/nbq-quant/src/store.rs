@@ -17,6 +17,7 @@ use crate::code::{CodeFormat, ScaleGroup};
 use crate::error::{QuantError, Result};
 use crate::method::{Granularity, Method};
 use crate::quantized::QuantizedTensor;
+use crate::report::{markdown, LayerReport};
 
 /// Name of the manifest inside a bundle folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -181,6 +182,35 @@ fn safe_join(dir: &Path, name: &str) -> std::result::Result<PathBuf, String> {
         return Err(format!("file name '{name}' must be a plain file name inside the bundle folder"));
     }
     Ok(dir.join(p))
+}
+
+/// Quantizes every weight tensor of a model file (`.onnx`, `.npy`, `.npz`, `.safetensors`) with `method` at
+/// `bits` bits and writes the bundle to `out` (with `report.json` and `report.md`; `replace` as for
+/// [`write_bundle`]). `progress(done, total, tensor)` is called before each tensor. Returns the reports.
+pub fn quantize_model(
+    model: &Path,
+    bits: u32,
+    method: Method,
+    granularity: Granularity,
+    out: &Path,
+    replace: bool,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<Vec<LayerReport>> {
+    let format = CodeFormat::new(bits)?;
+    let tensors = crate::input::read_weights(model)?;
+    let mut quantized = Vec::with_capacity(tensors.len());
+    let mut reports = Vec::with_capacity(tensors.len());
+    for (i, t) in tensors.iter().enumerate() {
+        progress(i, tensors.len(), t.name());
+        let q = crate::quantize(t, method, format, granularity)?;
+        reports.push(LayerReport::new(t, &q)?);
+        quantized.push(q);
+    }
+    let mut json = serde_json::to_vec_pretty(&reports).map_err(|e| QuantError::Invalid(e.to_string()))?;
+    json.push(b'\n');
+    let md = markdown(&reports).into_bytes();
+    write_bundle(out, &quantized, &[("report.json", json), ("report.md", md)], replace)?;
+    Ok(reports)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use nbq_quant::report::{markdown, LayerReport};
-use nbq_quant::{input, quantize, store, CodeFormat, Granularity, Method};
+use nbq_quant::{store, Granularity, Method};
 
 /// Quantize a model's Conv/Gemm/MatMul weights to n-bit power-of-two exponent codes.
 ///
@@ -13,7 +13,7 @@ use nbq_quant::{input, quantize, store, CodeFormat, Granularity, Method};
 /// $readmemh .hex file per tensor, report.json and report.md. The folder appears complete or not at all.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model file: ONNX (.onnx), NumPy array (.npy) or archive of arrays (.npz).
+    /// Model file: ONNX (.onnx), NumPy array (.npy), archive of arrays (.npz) or safetensors (.safetensors).
     pub model: PathBuf,
     /// Bits per weight code, 1..=8 (sign bit + magnitude field; n = 1 is the sign function).
     #[arg(long, short = 'b', value_parser = clap::value_parser!(u32).range(1..=8))]
@@ -35,7 +35,7 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Quantizes `model` and writes the bundle; returns the reports.
+/// Quantizes `model` and writes the bundle, with a progress bar; returns the reports.
 pub fn quantize_to(
     model: &Path,
     bits: u32,
@@ -44,27 +44,17 @@ pub fn quantize_to(
     out: &Path,
     force: bool,
 ) -> Result<Vec<LayerReport>> {
-    let format = CodeFormat::new(bits)?;
-    let tensors = input::read_weights(model)?;
-    let bar = ProgressBar::new(tensors.len() as u64).with_style(
+    let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} quantizing [{bar:30}] {pos}/{len} {msg}")
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut quantized = Vec::with_capacity(tensors.len());
-    let mut reports = Vec::with_capacity(tensors.len());
-    for t in &tensors {
-        bar.set_message(t.name().to_string());
-        let q = quantize(t, method, format, granularity).with_context(|| format!("quantizing '{}'", t.name()))?;
-        reports.push(LayerReport::new(t, &q)?);
-        quantized.push(q);
-        bar.inc(1);
-    }
+    let reports = store::quantize_model(model, bits, method, granularity, out, force, &mut |i, n, name| {
+        bar.set_length(n as u64);
+        bar.set_position(i as u64);
+        bar.set_message(name.to_string());
+    })?;
     bar.finish_and_clear();
-    let mut json = serde_json::to_vec_pretty(&reports)?;
-    json.push(b'\n');
-    let md = markdown(&reports).into_bytes();
-    store::write_bundle(out, &quantized, &[("report.json", json), ("report.md", md)], force)?;
     Ok(reports)
 }
 
