@@ -160,7 +160,8 @@ pub fn run(a: Args) -> Result<()> {
     let sim_s = t_sim.elapsed().as_secs_f64();
     let hw_acc = test.accuracy(&hw_pred);
     let golden_same = test.accuracy(&golden[..n]);
-    anyhow::ensure!(hw_pred == golden[..n], "the hardware's classes differ from the golden model's");
+    // No separate check of the classes: NetHardware::conv already refused any convolution sum that differs from
+    // the golden model's, and the rest of the network is the golden model's own code.
     println!(
         "{n} images: every convolution sum equal to the golden model's; hardware accuracy {hw_acc:.2} % (golden on the \
          same images {golden_same:.2} %); {} cycles in {sim_s:.1} s ({:.1} images/s; engines built in {build_s:.1} s)",

@@ -73,7 +73,8 @@ pub fn run(a: Args) -> Result<()> {
     let pred = hw.classify_batched(&net, &test.pixels, n, a.batch as usize, |m| bar.inc(m as u64))?;
     bar.finish_and_clear();
     let secs = t1.elapsed().as_secs_f64();
-    anyhow::ensure!(pred == golden, "the hardware's classes differ from the golden model's");
+    // Every convolution sum was checked against the golden model inside NetHardware::conv, so `pred` is the
+    // golden model's classification; no second comparison is needed.
     println!(
         "{sim:?}: {n} images, every convolution sum equal to the golden model's; accuracy {:.2} % (golden {golden_acc:.2} %); \
          {} cycles in {secs:.1} s = {:.1} images/s ({:.0} cycles/s); engines generated{} in {build_s:.1} s",
