@@ -17,7 +17,7 @@
 
 use rust_hdl::prelude::*;
 
-use crate::conv::{MulConv, ShiftConv};
+use crate::conv::{Latency, Level, MulConv, ShiftConv};
 use crate::pe::SHIFT_BITS;
 use crate::widths::{Widths, BUS_BITS};
 
@@ -25,8 +25,19 @@ use crate::widths::{Widths, BUS_BITS};
 pub const KERNEL_ADDR_BITS: usize = 6;
 /// Address bits of the pixel and expected-sum ROMs.
 pub const STREAM_ADDR_BITS: usize = 12;
-/// Cycles waited after the last pixel before the verdict (the convolver's output latency is 2).
+/// Cycles waited after the last pixel before the verdict: the 4-bit `drain` counter's largest value, above what
+/// any kernel size needs ([`drain_needed`]).
 const DRAIN_CYCLES: u64 = 15;
+/// Registers from the convolver's outputs to the verdict: `got_q` (with `sum_q`), `mismatch_q`, `fail`.
+const CHECK_REGISTERS: usize = 3;
+
+/// The `drain` count the verdict needs around a k×k convolver. The stream ends with its flush pixels, so its last
+/// pixel completes the last window. The drain phase starts in the cycle that presents that pixel to the
+/// convolver; the window's sums come out [`Latency::after_pixel`] cycles later and pass the check's registers, and
+/// the verdict shows one cycle after `drain` reaches its final count.
+fn drain_needed(k: usize) -> u64 {
+    (Latency::of(k, Level::Convolver).after_pixel() + CHECK_REGISTERS - 1) as u64
+}
 
 /// What the self-test streams and expects (the caller computes `expected` with the golden model).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +136,7 @@ macro_rules! define_self_test {
             /// The top for a `k`×`k` convolver on `width`-pixel lines; `data` must pass [`SelfTestData::check`].
             pub fn new(k: usize, width: usize, w: Widths, data: &SelfTestData) -> Self {
                 assert!(data.check().is_ok(), "self-test data does not fit its ROMs");
+                assert!(drain_needed(k) <= DRAIN_CYCLES, "a drain of {DRAIN_CYCLES} cycles is too short for k = {k}");
                 let kernel = data.weights.iter().map(|&v| Bits::<BUS_BITS>::from(u64::from(v)));
                 let image = data.pixels.iter().map(|&v| Bits::<BUS_BITS>::from(u64::from(v)));
                 let sums = data.expected.iter().map(|v| bits_from_words::<ACC>(v));
@@ -270,6 +282,14 @@ mod tests {
         assert_eq!(b.get_bits::<8>(60), Bits::<8>::from(0xffu64));
         assert_eq!(b.get_bits::<4>(68), Bits::<4>::from(0u64));
         assert_eq!(bits_from_words::<32>(&[0x1_2345_6789]), Bits::<32>::from(0x2345_6789u64));
+    }
+
+    #[test]
+    fn the_drain_covers_the_convolver_and_the_check() {
+        // The convolver's sums a cycle after its last pixel, three check registers, the verdict a cycle after the
+        // count: whatever k is, since the flush pixels are part of the stream. (Simulated when this was written: with
+        // a drain of 2 a self-test whose last expected window is altered still shows pass; with 3 it fails.)
+        assert_eq!((drain_needed(1), drain_needed(7)), (3, 3));
     }
 
     #[test]

@@ -4,15 +4,23 @@ use serde::Serialize;
 
 use crate::board::SelfTestData;
 use crate::config::{Adders, DesignConfig, PeKind};
+use crate::conv::{Latency, Level, Port, Ports};
 use crate::emit::{verilog, EmitError};
 
-/// One port of the generated `top` module.
+/// One port of the generated `top` module, as `params.json` lists it: a [`Port`] of [`Ports::design`] and what it
+/// means in the design.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PortInfo {
     pub name: String,
     pub direction: &'static str,
     pub width: usize,
     pub meaning: String,
+}
+
+impl PortInfo {
+    pub fn of(p: &Port, c: &DesignConfig) -> PortInfo {
+        PortInfo { name: p.name.clone(), direction: p.dir.as_str(), width: p.bits, meaning: p.role.meaning(c) }
+    }
 }
 
 /// Everything a user (or a test bench) needs to drive the generated engine.
@@ -35,9 +43,16 @@ pub struct Params {
     pub acc_tier: usize,
     pub line_buffer_depth: usize,
     pub latency: String,
+    /// Consumed pixels from a window's newest pixel to the one whose consuming edge completes its sums (k + 1).
+    pub latency_pixels: usize,
+    /// Without stalls, cycles from the one presenting a window's newest pixel to the one with its sums and
+    /// `valid_out` high (k + 3).
+    pub latency_cycles: usize,
     pub protocol: String,
     pub weight_loading: String,
     pub weight_load_cycles: usize,
+    /// Codes `weight_in` carries per loading cycle.
+    pub weight_lanes: usize,
     /// Bits of the activation requantizer's codes and its thresholds (accumulator units), if present.
     pub requantizer_bits: Option<usize>,
     pub requantizer_thresholds: Option<Vec<i64>>,
@@ -98,9 +113,11 @@ macro_rules! with_block {
 }
 
 /// Generates the Verilog of `c`'s engine (top module `top`, identical modules collapsed, see [`crate::dedup`])
-/// and its parameters.
+/// and its parameters, after checking that the engine's ports are the ones `params.json` lists.
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
-    let mut verilog = crate::dedup::collapse(&with_engine!(c, e => verilog(&mut e))?);
+    let ports = Ports::design(c, Level::Engine);
+    let emitted = with_engine!(c, e => ports.conforms(&e).map_err(EmitError::Check).and_then(|()| verilog(&mut e)))?;
+    let mut verilog = crate::dedup::collapse(&emitted);
     if c.adders == Adders::Dsp {
         verilog = mark_dsp_adders(&verilog);
     }
@@ -140,14 +157,23 @@ pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<Strin
     Ok(crate::dedup::collapse(&v))
 }
 
-/// The Verilog of one PE of `c` (module `top`), e.g. for per-PE resource estimates.
+/// The Verilog of one PE of `c` (module `top`, ports [`Ports::pe`]), e.g. for per-PE resource estimates.
 pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
+    let ports = Ports::pe(c.acc_tier);
     macro_rules! pe {
         ($($tier:literal),+) => {
             match (c.pe, c.acc_tier) {
                 $(
-                    (PeKind::Shift, $tier) => verilog(&mut crate::pe::ShiftPe::<$tier>::new(c.widths)),
-                    (PeKind::Mul, $tier) => verilog(&mut crate::pe::MulPe::<$tier>::new(c.widths)),
+                    (PeKind::Shift, $tier) => {
+                        let mut pe = crate::pe::ShiftPe::<$tier>::new(c.widths);
+                        ports.conforms(&pe).map_err(EmitError::Check)?;
+                        verilog(&mut pe)
+                    }
+                    (PeKind::Mul, $tier) => {
+                        let mut pe = crate::pe::MulPe::<$tier>::new(c.widths);
+                        ports.conforms(&pe).map_err(EmitError::Check)?;
+                        verilog(&mut pe)
+                    }
                 )+
                 (_, t) => unreachable!("tier {t} is not one of config::ACC_TIERS"),
             }
@@ -158,69 +184,9 @@ pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
 
 /// The parameters and port table of `c`'s engine.
 pub fn params(c: &DesignConfig) -> Params {
-    let bus = crate::widths::BUS_BITS;
-    let mut ports = vec![
-        port("clock", "in", 1, "clock; everything is synchronous to its rising edge".into()),
-        port(
-            "valid_in",
-            "in",
-            1,
-            "a pixel per input channel is consumed at each rising edge where this is high".into(),
-        ),
-        port(
-            "clear",
-            "in",
-            1,
-            "marks the pixels consumed with it as the first of an image (resets the position)".into(),
-        ),
-    ];
-    for j in 0..c.pn {
-        ports.push(port(
-            &format!("pixel_in${j}"),
-            "in",
-            bus,
-            format!(
-                "input channel {j}: two's complement pixel in the low {} bits (upper bits ignored), raster order",
-                c.widths.act
-            ),
-        ));
-    }
-    let weight = match c.pe {
-        PeKind::Shift => format!("weight chain input: an nbq {}-bit exponent code in the low bits", c.widths.code),
-        PeKind::Mul => "weight chain input: a 16-bit two's complement weight".into(),
-    };
-    ports.extend([
-        port("load", "in", 1, "shift the weight chain by one at each rising edge where this is high".into()),
-        port("weight_in", "in", bus, weight),
-        port("weight_out", "out", bus, "end of the weight chain (the first weight loaded, after loading)".into()),
-        port("off_pos", "in", 8, "GSNQ shift offset of positive weights (0 for symmetric methods)".into()),
-        port("off_neg", "in", 8, "GSNQ shift offset of negative weights".into()),
-    ]);
-    for i in 0..c.pm {
-        ports.push(port(
-            &format!("sum_out${i}"),
-            "out",
-            c.acc_tier,
-            format!(
-                "output channel {i}: integer window sum over the {} input channels, {} significant bits sign-extended",
-                c.pn, c.widths.acc
-            ),
-        ));
-    }
-    ports.push(port("valid_out", "out", 1, "high for one cycle when every sum_out holds a new complete window".into()));
-    if let Some(r) = &c.requantizer {
-        for i in 0..c.pm {
-            ports.push(port(
-                &format!("code_out${i}"),
-                "out",
-                8,
-                format!(
-                    "output channel {i}: {}-bit activation code, the number of thresholds sum_out${i} reaches",
-                    r.bits
-                ),
-            ));
-        }
-    }
+    let latency = Latency::of(c.k, Level::Engine);
+    let lanes = crate::conv::weight_lanes(c.widths.code, c.pn, c.pm);
+    let ports = Ports::design(c, Level::Engine).all().iter().map(|p| PortInfo::of(p, c)).collect();
     Params {
         name: c.name.clone(),
         generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
@@ -239,10 +205,16 @@ pub fn params(c: &DesignConfig) -> Params {
         acc_tier: c.acc_tier,
         line_buffer_depth: 1 << c.line_addr_bits,
         latency: format!(
-            "the sums of the window whose newest pixel is consumed at edge e appear after the edge consuming the \
-             {l}th later pixel, one cycle later (valid_out high): {l} consumed pixels + 1 cycle",
-            l = crate::conv::window_latency(c.k)
+            "the sums of the window whose newest pixel is consumed at one rising edge appear {r} cycle after the edge \
+             that consumes the {l}th later pixel (stalls in between delay them), with valid_out high: {l} consumed \
+             pixels (latency_pixels) + {r} cycle; without stalls, {n} cycles from the cycle that presents the \
+             window's newest pixel to the one in which valid_out is high (latency_cycles)",
+            l = latency.pixels,
+            r = latency.registers,
+            n = latency.cycles()
         ),
+        latency_pixels: latency.pixels,
+        latency_cycles: latency.cycles(),
         protocol: "valid-only streaming: pixels in raster order, image width image_width, one pixel per input \
                    channel per consuming edge; stalls (valid_in low) are allowed anywhere; an image's last windows \
                    appear as k + 1 further pixels are consumed (the next image's, or k + 1 flush pixels); windows are \
@@ -253,16 +225,44 @@ pub fn params(c: &DesignConfig) -> Params {
              bits g*{bits}..(g+1)*{bits}); lane g chains through convolvers g, g+{lanes}, g+2*{lanes}, ... (convolver c \
              = cluster c / pn, input channel c % pn) and presents the kernels of its last convolver first and of its \
              first last, each kernel in row-major order; lanes with fewer convolvers start with don't-care codes",
-            lanes = crate::conv::weight_lanes(c.widths.code, c.pn, c.pm),
+            lanes = lanes,
             bits = c.widths.code
         ),
         weight_load_cycles: crate::conv::weight_load_cycles(c.k, c.widths.code, c.pn, c.pm),
+        weight_lanes: lanes,
         requantizer_bits: c.requantizer.as_ref().map(|r| r.bits),
         requantizer_thresholds: c.requantizer.as_ref().map(|r| r.thresholds.clone()),
         ports,
     }
 }
 
-fn port(name: &str, direction: &'static str, width: usize, meaning: String) -> PortInfo {
-    PortInfo { name: name.to_string(), direction, width, meaning }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_json_has_the_port_list_and_numeric_latency() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../designs/svpe_k3.toml");
+        let c = DesignConfig::load(&path).unwrap();
+        let p = serde_json::to_value(params(&c)).unwrap();
+        assert_eq!((p["latency_pixels"].as_u64(), p["latency_cycles"].as_u64()), (Some(4), Some(6)));
+        assert_eq!((p["weight_lanes"].as_u64(), p["weight_load_cycles"].as_u64()), (Some(1), Some(9)));
+        let listed: Vec<(String, &str, usize)> =
+            Ports::design(&c, Level::Engine).all().iter().map(|q| (q.name.clone(), q.dir.as_str(), q.bits)).collect();
+        let json: Vec<(String, &str, usize)> = p["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let (n, d, w) = (&q["name"], &q["direction"], &q["width"]);
+                (n.as_str().unwrap().to_string(), d.as_str().unwrap(), w.as_u64().unwrap() as usize)
+            })
+            .collect();
+        assert_eq!(json, listed);
+        assert_eq!(json[7], ("off_pos".to_string(), "in", crate::pe::SHIFT_BITS));
+        // Five 3-bit codes per bus word once there are five convolvers.
+        let mut wide = c.clone();
+        (wide.pn, wide.pm) = (5, 2);
+        assert_eq!(params(&wide).weight_lanes, 5);
+    }
 }

@@ -13,4 +13,5 @@ pub mod requant;
 pub mod widths;
 
 pub use config::{Adders, DesignConfig, PeKind};
+pub use conv::{Dir, Latency, Level, Port, Ports, Role, Shape};
 pub use generate::{generate, generate_pe, generate_self_test, Generated, Params};

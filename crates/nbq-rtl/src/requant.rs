@@ -2,24 +2,28 @@
 //! window sum is the number of integer thresholds it reaches, `code = #{ i : sum >= T_i }`, exactly
 //! `nbq_quant::activation::ThresholdQuantizer::code`.
 //!
-//! Ports: `sum_in` (ACC tier, two's complement), `code_out` (8 bits; the low b bits are the code). Combinational:
-//! the engine feeds it from its registered sums, so codes appear with the sums. Signed comparison is done
-//! unsigned after flipping the sign bit of both sides (order-preserving); the thresholds are flipped at build
-//! time. The comparators' results are added in a chain; thresholds are sorted, so the sum is a thermometer count.
+//! Ports: `sum_in` (ACC tier, two's complement), `code_out` ([`CODE_OUT_BITS`] bits; the low b bits are the
+//! code). Combinational: the engine feeds it from its registered sums, so codes appear with the sums. Signed
+//! comparison is done unsigned after flipping the sign bit of both sides (order-preserving); the thresholds are
+//! flipped at build time. The comparators' results are added in a chain; thresholds are sorted, so the sum is a
+//! thermometer count.
 
 use rust_hdl::prelude::*;
 
 use crate::widths::bit;
 
-/// A comparator bank of `thresholds.len()` (at most 255) signed thresholds.
+/// Width of `code_out`: codes count up to 255 thresholds.
+pub const CODE_OUT_BITS: usize = 8;
+
+/// A comparator bank of `thresholds.len()` (at most `2^CODE_OUT_BITS - 1` = 255) signed thresholds.
 #[derive(LogicBlock)]
 pub struct Requantizer<const ACC: usize> {
     pub sum_in: Signal<In, Bits<ACC>>,
-    pub code_out: Signal<Out, Bits<8>>,
+    pub code_out: Signal<Out, Bits<CODE_OUT_BITS>>,
     thresholds: Vec<Constant<Bits<ACC>>>,
     flip: Constant<Bits<ACC>>,
     flipped: Signal<Local, Bits<ACC>>,
-    count: Signal<Local, Bits<8>>,
+    count: Signal<Local, Bits<CODE_OUT_BITS>>,
 }
 
 /// `t` as an ACC-bit two's complement word with its sign bit flipped.
@@ -32,7 +36,8 @@ fn flipped<const ACC: usize>(t: i64) -> Bits<ACC> {
 impl<const ACC: usize> Requantizer<ACC> {
     /// Panics on threshold lists the design config rejects first (empty, over 255, unsorted, out of range).
     pub fn new(thresholds: &[i64]) -> Self {
-        assert!((1..=255).contains(&thresholds.len()), "1..=255 thresholds, got {}", thresholds.len());
+        let most = (1 << CODE_OUT_BITS) - 1;
+        assert!((1..=most).contains(&thresholds.len()), "1..={most} thresholds, got {}", thresholds.len());
         assert!(thresholds.windows(2).all(|w| w[0] < w[1]), "thresholds must increase strictly");
         Self {
             sum_in: Default::default(),

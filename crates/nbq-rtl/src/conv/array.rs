@@ -15,13 +15,17 @@
 //! `K-1-i`), so presenting the K*K codes in row-major kernel order while `load` is high loads the kernel. The row
 //! sums are added by a chain of adders into the output register.
 //!
+//! Ports: [`crate::conv::Ports::of`] for [`crate::conv::Level::Convolver`] lists them in order.
+//!
 //! Protocol: a pixel (raster order, `width` pixels per line) is consumed at each rising edge where `valid_in` is
 //! high; `clear` high marks the consumed pixel as the first of an image (or, without `valid_in`, resets the
 //! position). After the edge that consumes pixel `n + K + 1`, `sum_out` holds the correlation
 //! `sum_{ky,kx} kernel[ky][kx] * x[r-K+1+ky][c-K+1+kx]` of the window whose newest pixel `(r, c)` is pixel `n`
-//! (latency: K + 1 consumed pixels, see [`crate::conv::window_latency`]); `valid_out` is high for exactly one
-//! cycle, right after that edge, when the window lies wholly inside the image (`r, c >= K-1`). An image's last
-//! outputs therefore appear only as K + 1 further pixels are consumed (the next image's, or K + 1 flush pixels).
+//! (latency: K + 1 consumed pixels, see [`crate::conv::window_latency`] and [`crate::conv::Latency`]; without
+//! stalls, K + 2 cycles from the cycle presenting pixel `n` to the one with `valid_out` high); `valid_out` is
+//! high for exactly one cycle, right after that edge, when the window lies wholly inside the image
+//! (`r, c >= K-1`). An image's last outputs therefore appear only as K + 1 further pixels are consumed (the next
+//! image's, or K + 1 flush pixels).
 
 /// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe`.
 #[macro_export]

@@ -7,22 +7,26 @@
 //! cycle.
 //!
 //! # Engine (Pm clusters)
-//! Every cluster sees the same Pn pixels (`pixel_in$j`); cluster `i` computes output channel `i` (`sum_out$i`). Latency from the
-//! newest pixel of a window to its sums: K consumed pixels plus one cycle.
+//! Every cluster sees the same Pn pixels (`pixel_in$j`); cluster `i` computes output channel `i` (`sum_out$i`).
+//! The ports, in order, are [`super::Ports::of`]'s list for [`super::Level::Engine`] (`params.json` and the test
+//! benches use that list; [`super::Ports::conforms`] checks it against the struct below).
+//! Latency (see [`super::Latency`]): a window's sums appear one cycle after the convolvers' (the cluster
+//! register), so one cycle after the rising edge that consumes the K + 1th pixel after the window's newest;
+//! without stalls, K + 3 cycles from the cycle presenting the newest pixel to the one with `valid_out` high.
 //!
 //! # Requantizer (optional)
 //! With thresholds, each output channel's registered sum also drives a comparator bank
 //! ([`crate::requant::Requantizer`]) whose activation code is `code_out$i`, valid with the sums.
 //!
 //! # Loading weights
-//! The 16-bit `weight_in` carries `L` = [`super::weight_lanes`] codes at once (`floor(16 / n)` n-bit codes for the
-//! shift PE, one 16-bit weight for the multiplier PE, at most one per convolver): lane `g` is bits
-//! `g*n .. (g+1)*n`. Lane `g` is a chain through convolvers `g, g + L, g + 2L, …` of the flat list (convolver `c`
-//! is cluster `c / Pn`, input channel `c % Pn`); inside a convolver the chain runs in kernel row-major order (see
-//! [`super::array`]). Keep `load` high for `K*K*ceil(Pn*Pm / L)` cycles; each lane presents the codes of its last
-//! convolver first and of its first convolver last, each kernel in row-major order (lanes with fewer convolvers
-//! start with don't-care codes). `weight_out` is the end of the last convolver's lane. Packing is what makes
-//! low-bit weights cheap to load: an n = 3 engine loads five codes per cycle.
+//! The 16-bit ([`crate::widths::BUS_BITS`]) `weight_in` carries `L` = [`super::weight_lanes`] codes at once
+//! (`floor(16 / n)` n-bit codes for the shift PE, one 16-bit weight for the multiplier PE, at most one per
+//! convolver): lane `g` is bits `g*n .. (g+1)*n`. Lane `g` is a chain through convolvers `g, g + L, g + 2L, …` of
+//! the flat list (convolver `c` is cluster `c / Pn`, input channel `c % Pn`); inside a convolver the chain runs in
+//! kernel row-major order (see [`super::array`]). Keep `load` high for `K*K*ceil(Pn*Pm / L)` cycles; each lane
+//! presents the codes of its last convolver first and of its first convolver last, each kernel in row-major order
+//! (lanes with fewer convolvers start with don't-care codes). `weight_out` is the end of the last convolver's
+//! lane. Packing is what makes low-bit weights cheap to load: an n = 3 engine loads five codes per cycle.
 
 /// Defines an engine block `$engine` over the convolver type `$conv`.
 ///
@@ -48,7 +52,7 @@ macro_rules! define_engine {
             pub sum_out: Vec<Signal<Out, Bits<ACC>>>,
             pub valid_out: Signal<Out, Bit>,
             /// Activation codes of the optional requantizer, one per output channel (none without it).
-            pub code_out: Vec<Signal<Out, Bits<8>>>,
+            pub code_out: Vec<Signal<Out, Bits<CODE_OUT_BITS>>>,
             pub convs: Vec<$conv<ACC, AW>>,
             lane_in: Vec<Signal<Local, Bits<BUS_BITS>>>,
             lane_shift: Vec<Constant<Bits<BUS_BITS>>>,

@@ -6,25 +6,28 @@ pub mod array;
 #[macro_use]
 pub mod engine;
 pub mod line_buffer;
+pub mod ports;
 
 use rust_hdl::prelude::*;
 
 use crate::pe::{MulPe, ShiftPe, SHIFT_BITS};
-use crate::requant::Requantizer;
+use crate::requant::{Requantizer, CODE_OUT_BITS};
 use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 pub use line_buffer::LineBuffer;
+pub use ports::{Dir, Latency, Level, Port, Ports, Role, Shape};
 
 /// Consumed pixels from a window's newest pixel to its sum on `sum_out` of a k×k convolver: K for the row's
-/// systolic chain plus 1 for the PEs' input register (see [`array`]). An image's last windows need this many
-/// further pixels (the next image's, or flush pixels).
+/// systolic chain plus 1 for the PEs' input register (see [`mod@array`]). An image's last windows need this many
+/// further pixels (the next image's, or flush pixels). The whole latency of a block is [`Latency`].
 pub const fn window_latency(k: usize) -> usize {
     k + 1
 }
 
-/// Codes the 16-bit weight bus carries per loading cycle for `code_bits`-bit weights (16 for the multiplier PE)
-/// in an engine of `pn * pm` convolvers: `floor(16 / code_bits)`, at most one per convolver (see [`engine`]).
+/// Codes the weight bus ([`BUS_BITS`] wide) carries per loading cycle for `code_bits`-bit weights (`BUS_BITS` for
+/// the multiplier PE) in an engine of `pn * pm` convolvers: `floor(BUS_BITS / code_bits)`, at most one per
+/// convolver (see [`engine`]).
 pub fn weight_lanes(code_bits: usize, pn: usize, pm: usize) -> usize {
-    (crate::widths::BUS_BITS / code_bits.max(1)).clamp(1, (pn * pm).max(1))
+    (BUS_BITS / code_bits.max(1)).clamp(1, (pn * pm).max(1))
 }
 
 /// Cycles `load` must be held to load every weight of an engine: `k² * ceil(pn * pm / lanes)`.

@@ -1,14 +1,14 @@
 //! SVPE processing element: `psum_out <= psum_in ± (x << shift)`, the n-BQ-NN paper's shift PE, where `x` is the
 //! pixel of the previous enabled edge (held in the PE's first pixel register).
 //!
-//! Ports (all synchronous to `clock`; widths in [`crate::widths`]):
-//! * `load`, `weight_in` (16 bits, the n-bit code in the low bits), `weight_out`: when `load` is high at a rising
-//!   edge the code register takes `weight_in`; `weight_out` shows the register, so PEs chain into one shift
-//!   register for loading weights.
-//! * `off_pos`, `off_neg` (8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric methods),
-//!   sampled while `load` is high: the PE decodes the code into sign, zero flag and shift amount as it loads, so
-//!   the offsets must be valid during loading (they are per-layer constants) and may change only with a reload.
-//!   Until the first load the PE holds the zero weight (as the multiplier PE does).
+//! Ports (all synchronous to `clock`; in order, [`crate::conv::Ports::pe`]):
+//! * `load`, `weight_in` ([`BUS_BITS`] = 16 bits, the n-bit code in the low bits), `weight_out`: when `load` is
+//!   high at a rising edge the code register takes `weight_in`; `weight_out` shows the register, so PEs chain into
+//!   one shift register for loading weights.
+//! * `off_pos`, `off_neg` ([`SHIFT_BITS`] = 8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric
+//!   methods), sampled while `load` is high: the PE decodes the code into sign, zero flag and shift amount as it
+//!   loads, so the offsets must be valid during loading (they are per-layer constants) and may change only with a
+//!   reload. Until the first load the PE holds the zero weight (as the multiplier PE does).
 //! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
 //! * `act_in` (16 bits; the low A bits are the two's complement pixel, the rest is ignored), `psum_in` (ACC tier).
 //! * `psum_out`: `psum_in + term(code) * x`, with `x` the `act_in` of the previous enabled edge, reduced to ACC
