@@ -6,22 +6,20 @@
 use nbq_quant::golden::{conv2d_int, conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
 use nbq_quant::{CodeFormat, ScaleGroup, Term};
 use nbq_rtl::board::SelfTestData;
-use nbq_rtl::{DesignConfig, PeKind};
+use nbq_rtl::requant::CODE_OUT_BITS;
+use nbq_rtl::widths::BUS_BITS;
+use nbq_rtl::{DesignConfig, Latency, PeKind, Ports, Role, Shape};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::check::Expect;
-use crate::harness::{Harness, Port};
-use crate::pe::{on_bus, BUS};
+use crate::harness::Harness;
+use crate::pe::on_bus;
 use crate::Value;
 
 /// Which block is under test: a bare convolver (ports `pixel_in`, `sum_out`) or an engine (ports `pixel_in$j`,
-/// `sum_out$i`, one more cycle of latency for the cluster's adder register).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Convolver,
-    Engine,
-}
+/// `sum_out$i`, one more cycle of latency for the cluster's adder register); see `nbq_rtl::conv::ports`.
+pub use nbq_rtl::Level;
 
 /// Kinds of kernels and images to test with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,34 +44,15 @@ pub struct Stream {
     pub seed: u64,
 }
 
-fn port_name(base: &str, level: Level, i: usize) -> String {
-    match level {
-        Level::Convolver => base.to_string(),
-        Level::Engine => format!("{base}${i}"),
-    }
+/// The ports of the block (`nbq_rtl::Ports::design`, the list `params.json` gives), in the order [`vectors`]
+/// drives and expects them.
+pub fn harness(c: &DesignConfig, level: Level) -> Harness {
+    Harness::of(&Ports::design(c, level))
 }
 
-/// The ports of the block, in the order [`vectors`] drives and expects them.
-pub fn harness(c: &DesignConfig, level: Level) -> Harness {
-    let (pn, pm) = match level {
-        Level::Convolver => (1, 1),
-        Level::Engine => (c.pn, c.pm),
-    };
-    let mut inputs = vec![Port::new("valid_in", 1), Port::new("clear", 1)];
-    inputs.extend((0..pn).map(|j| Port::new(&port_name("pixel_in", level, j), BUS)));
-    inputs.extend([
-        Port::new("load", 1),
-        Port::new("weight_in", BUS),
-        Port::new("off_pos", 8),
-        Port::new("off_neg", 8),
-    ]);
-    let mut outputs = vec![Port::new("weight_out", BUS)];
-    outputs.extend((0..pm).map(|i| Port::new(&port_name("sum_out", level, i), c.acc_tier)));
-    outputs.push(Port::new("valid_out", 1));
-    if level == Level::Engine && c.requantizer.is_some() {
-        outputs.extend((0..pm).map(|i| Port::new(&format!("code_out${i}"), 8)));
-    }
-    Harness { clock: "clock".into(), inputs, outputs }
+/// Position of the output of `role` among `ports`' outputs (the index an [`Expect`] names).
+pub fn output(ports: &Ports, role: Role) -> usize {
+    ports.output(role).unwrap_or_else(|| panic!("the block has no output {role:?}"))
 }
 
 /// Random weights of the design's kind (codes or 16-bit integers) for `count` taps.
@@ -127,27 +106,37 @@ fn golden(c: &DesignConfig, dims: (usize, usize), height: usize, image: &[i32], 
 }
 
 /// The input ports of a convolver or engine, one cycle at a time (the order of [`harness`]'s inputs).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct InputBus {
+    inputs: Vec<nbq_rtl::Port>,
     act: usize,
+    /// Weight lanes of `weight_in` (see nbq_rtl::conv::engine).
+    pub lanes: usize,
     /// Bits of one weight lane: the code width (shift PEs) or the whole bus (multiplier PEs).
     pub lane_bits: usize,
-    lanes: usize,
     offsets: (u8, u8),
 }
 
 impl InputBus {
-    /// The bus of design `c` with `lanes` weight lanes (see nbq_rtl::conv::engine).
-    pub fn new(c: &DesignConfig, lanes: usize) -> InputBus {
+    /// The bus of design `c`'s block at `level`.
+    pub fn new(c: &DesignConfig, level: Level) -> InputBus {
+        let s = Shape::of(c, level);
         let lane_bits = match c.pe {
             PeKind::Shift => c.widths.code,
-            PeKind::Mul => BUS,
+            PeKind::Mul => BUS_BITS,
         };
-        InputBus { act: c.widths.act, lane_bits, lanes, offsets: c.offsets }
+        InputBus {
+            inputs: Ports::of(s).inputs().cloned().collect(),
+            act: c.widths.act,
+            lanes: nbq_rtl::conv::weight_lanes(c.widths.code, s.pn, s.pm),
+            lane_bits,
+            offsets: c.offsets,
+        }
     }
 
-    /// One cycle's inputs; `load` is the weight word to load, if any. Bus bits above the significant widths carry
-    /// `noise()` (one draw per pixel, then one for the weight word), which the hardware must ignore.
+    /// One cycle's inputs; `pixels` has one pixel per input channel and `load` is the weight word to load, if
+    /// any. Bus bits above the significant widths carry `noise()` (one draw per pixel, then one for the weight
+    /// word), which the hardware must ignore.
     pub fn cycle(
         &self,
         valid: bool,
@@ -156,15 +145,19 @@ impl InputBus {
         load: Option<u64>,
         noise: &mut dyn FnMut() -> u16,
     ) -> Vec<Value> {
-        let mut v = vec![Value::from_u64(u64::from(valid), 1), Value::from_u64(u64::from(clear), 1)];
-        v.extend(pixels.iter().map(|&p| on_bus(p as u64, self.act, noise())));
-        v.extend([
-            Value::from_u64(u64::from(load.is_some()), 1),
-            on_bus(load.unwrap_or(0), self.lanes * self.lane_bits, noise()),
-            Value::from_u64(u64::from(self.offsets.0), 8),
-            Value::from_u64(u64::from(self.offsets.1), 8),
-        ]);
-        v
+        self.inputs
+            .iter()
+            .map(|p| match p.role {
+                Role::ValidIn => Value::from_u64(u64::from(valid), p.bits),
+                Role::Clear => Value::from_u64(u64::from(clear), p.bits),
+                Role::PixelIn(j) => on_bus(pixels[j] as u64, self.act, noise()),
+                Role::Load => Value::from_u64(u64::from(load.is_some()), p.bits),
+                Role::WeightIn => on_bus(load.unwrap_or(0), self.lanes * self.lane_bits, noise()),
+                Role::OffPos => Value::from_u64(u64::from(self.offsets.0), p.bits),
+                Role::OffNeg => Value::from_u64(u64::from(self.offsets.1), p.bits),
+                other => panic!("a convolver or engine has no input {other:?}"),
+            })
+            .collect()
     }
 }
 
@@ -198,10 +191,10 @@ pub fn load_words(k: usize, lanes: usize, lane_bits: usize, wts: &[u16]) -> Vec<
 /// Stimulus for every cycle and every expected output value.
 pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, Vec<Expect>) {
     let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
-    let (pn, pm) = match level {
-        Level::Convolver => (1, 1),
-        Level::Engine => (c.pn, c.pm),
-    };
+    let shape = Shape::of(c, level);
+    let (pn, pm) = (shape.pn, shape.pm);
+    let io = Ports::of(shape);
+    let latency = Latency::of(c.k, level);
     let (k, w, h, a) = (c.k, c.image_width, s.height, c.widths.act);
     let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
     // Weights in MCKK order: [output channel][input channel][ky][kx].
@@ -225,12 +218,8 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let gold: Vec<Vec<Wide>> = images.iter().map(|img| golden(c, (pm, pn), h, img, &wts)).collect();
 
     let mut stim: Vec<Vec<Value>> = Vec::new();
-    let lanes = match level {
-        Level::Convolver => 1,
-        Level::Engine => nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm),
-    };
-    let bus = InputBus::new(c, lanes);
-    let lane_bits = bus.lane_bits;
+    let bus = InputBus::new(c, level);
+    let (lanes, lane_bits) = (bus.lanes, bus.lane_bits);
     let make = |valid: bool, clear: bool, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
         bus.cycle(valid, clear, pixels, load, &mut || rng.random())
     };
@@ -240,7 +229,7 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
     // Stream: (cycle of the consuming edge, image, row, column) of every consumed pixel; flush pixels follow.
-    let lat = nbq_rtl::conv::window_latency(k);
+    let lat = latency.pixels;
     let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
     let plane = w * h;
     let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
@@ -255,10 +244,8 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
         let px = img.map_or_else(|| vec![0; pn], |m| pixels_of(m, i));
         stim.push(make(true, i == 0, &px, None, &mut rng));
     }
-    let extra = match level {
-        Level::Convolver => 1,
-        Level::Engine => 2,
-    };
+    // After the last flush pixel, the cycles until the last window's sums are out.
+    let extra = latency.after_pixel();
     for _ in 0..extra {
         stim.push(make(false, false, &vec![0; pn], None, &mut rng));
     }
@@ -278,14 +265,14 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
                     let code = r.thresholds.iter().filter(|&&t| Wide::from(t) <= v).count();
                     expect.push(Expect {
                         cycle: edge + extra,
-                        port: 2 + pm + o,
-                        value: Value::from_u64(code as u64, 8),
+                        port: output(&io, Role::CodeOut(o)),
+                        value: Value::from_u64(code as u64, CODE_OUT_BITS),
                         at: format!("image {m}, activation code of output channel {o}, pixel ({oy}, {ox})"),
                     });
                 }
                 expect.push(Expect {
                     cycle: edge + extra,
-                    port: 1 + o,
+                    port: output(&io, Role::SumOut(o)),
                     value: Value::from_words(&v.to_words(c.widths.acc as u32), c.widths.acc)
                         .sign_extend(c.widths.acc, c.acc_tier),
                     at: format!("image {m}, output channel {o}, pixel ({oy}, {ox})"),
@@ -296,15 +283,15 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     for (cyc, &v) in valid_at.iter().enumerate() {
         expect.push(Expect {
             cycle: cyc,
-            port: 1 + pm,
+            port: output(&io, Role::ValidOut),
             value: Value::from_u64(u64::from(v), 1),
             at: "valid_out".into(),
         });
     }
     expect.push(Expect {
         cycle: loaded,
-        port: 0,
-        value: Value::from_u64(u64::from(first_loaded), BUS),
+        port: output(&io, Role::WeightOut),
+        value: Value::from_u64(u64::from(first_loaded), BUS_BITS),
         at: "weight chain after loading".into(),
     });
     (stim, expect)
@@ -317,7 +304,7 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (k, w, a) = (c.k, c.image_width, c.widths.act);
     let (lo, hi) = (-(1i32 << (a - 1)), (1i32 << (a - 1)) - 1);
-    let lat = nbq_rtl::conv::window_latency(k);
+    let lat = Latency::of(k, Level::Convolver).pixels;
     let fits = |h: usize| SelfTestData::check_sizes(k * k, w * h + lat, (h + 1 - k) * (w + 1 - k));
     let height = if fits(k + 1).is_ok() { k + 1 } else { fits(k).map(|()| k)? };
     let weights = weights(c, k * k, Data::Random, &mut rng);
@@ -339,4 +326,45 @@ pub fn self_test_data(c: &DesignConfig, seed: u64) -> Result<SelfTestData, Strin
         })
         .collect();
     Ok(SelfTestData { weights, pixels, expected, offsets: c.offsets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cycles from the one presenting the first window's newest pixel to the first with `valid_out` high, in an
+    /// Icarus run of the emitted Verilog without stalls.
+    fn measured_latency(c: &DesignConfig, level: Level, verilog: &str) -> usize {
+        let s = Stream { height: c.k + 1, images: 1, stall: 0.0, data: Data::Random, seed: 2 };
+        let (stim, exp) = vectors(c, level, &s);
+        let h = harness(c, level);
+        let got = crate::icarus::simulate(verilog, &h, &stim, None).expect("Icarus runs");
+        assert!(crate::check::first_mismatch(&c.name, &h, &got, &exp).is_none());
+        let io = Ports::design(c, level);
+        let valid = output(&io, Role::ValidOut);
+        let first = got.iter().position(|o| o[valid].as_ref().is_some_and(|v| v.bit(0))).expect("a window");
+        let valid_in = io.inputs().position(|p| p.role == Role::ValidIn).expect("a valid_in port");
+        let streaming = stim.iter().position(|i| i[valid_in].bit(0)).expect("pixels");
+        first - (streaming + (c.k - 1) * c.image_width + c.k - 1)
+    }
+
+    #[test]
+    fn params_latency_is_the_emitted_verilogs() {
+        for (k, pn, pm) in [(1, 1, 1), (3, 2, 3), (5, 1, 2)] {
+            let text = format!(
+                "name = \"lat\"\npe = \"shift\"\nk = {k}\nimage_width = 6\nact_bits = 8\ncode_bits = 3\n\
+                 pn = {pn}\npm = {pm}\n"
+            );
+            let c = DesignConfig::from_toml(&text, "test").expect("valid design");
+            let g = nbq_rtl::generate(&c).expect("generates");
+            assert_eq!((g.params.latency_pixels, g.params.latency_cycles), (k + 1, k + 3));
+            assert_eq!(measured_latency(&c, Level::Engine, &g.verilog), g.params.latency_cycles, "k = {k}");
+        }
+        let c = DesignConfig::from_toml("name = \"lat\"\npe = \"mul\"\nk = 3\nimage_width = 5\nact_bits = 8\n", "test")
+            .expect("valid design");
+        let verilog = nbq_rtl::with_block!(c, [nbq_rtl::conv::ShiftConv], [nbq_rtl::conv::MulConv],
+            (c.k, c.image_width, c.widths), e => nbq_rtl::emit::verilog(&mut e))
+        .expect("emits");
+        assert_eq!(measured_latency(&c, Level::Convolver, &verilog), Latency::of(3, Level::Convolver).cycles());
+    }
 }

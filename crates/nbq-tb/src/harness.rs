@@ -24,6 +24,12 @@ impl Port {
     }
 }
 
+impl From<&nbq_rtl::Port> for Port {
+    fn from(p: &nbq_rtl::Port) -> Port {
+        Port::new(&p.name, p.bits)
+    }
+}
+
 /// The ports of a design's `top` module, as driven by the test bench.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Harness {
@@ -38,6 +44,16 @@ pub const OUTPUT_FILE: &str = "outputs.bin";
 pub const VCD_FILE: &str = "waves.vcd";
 
 impl Harness {
+    /// The harness of a block's port list (see `nbq_rtl::conv::ports`): its clock, its other inputs and its
+    /// outputs, each in list order, so that stimulus values and output positions follow that list.
+    pub fn of(ports: &nbq_rtl::Ports) -> Harness {
+        Harness {
+            clock: ports.clock().map_or_else(|| "clock".to_string(), |p| p.name.clone()),
+            inputs: ports.inputs().map(Port::from).collect(),
+            outputs: ports.outputs().map(Port::from).collect(),
+        }
+    }
+
     fn width(ports: &[Port]) -> usize {
         ports.iter().map(|p| p.width).sum()
     }

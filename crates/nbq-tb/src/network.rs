@@ -13,9 +13,9 @@
 use nbq_quant::golden::net::{golden_conv, IntNet};
 use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
 use nbq_quant::Term;
-use nbq_rtl::{DesignConfig, Generated};
+use nbq_rtl::{DesignConfig, Generated, Latency, Ports, Role};
 
-use crate::engine::{harness, load_words, InputBus, Level};
+use crate::engine::{harness, load_words, output, InputBus, Level};
 use crate::harness::Harness;
 use crate::{icarus, verilator, TbError};
 
@@ -45,7 +45,7 @@ pub struct NetHardware {
 
 /// Whether the flush completes no window of its own: its `k + 1` pixels stay within the first `k - 1` rows.
 fn flush_is_silent(k: usize, width: usize) -> bool {
-    k >= 2 && nbq_rtl::conv::window_latency(k) <= width * (k - 1)
+    k >= 2 && Latency::of(k, Level::Engine).pixels <= width * (k - 1)
 }
 
 /// The design file text of conv layer `l` of `net` on a `(pn, pm)` SVPE engine.
@@ -126,9 +126,9 @@ impl NetHardware {
                 }
             }
         };
-        let lanes = nbq_rtl::conv::weight_lanes(c.widths.code, pn, pm);
-        let lat = nbq_rtl::conv::window_latency(k);
-        let bus = InputBus::new(c, lanes);
+        let latency = Latency::of(k, Level::Engine);
+        let bus = InputBus::new(c, Level::Engine);
+        let (lanes, lat) = (bus.lanes, latency.pixels);
         let cycle =
             |valid: bool, clear: bool, px: &[i32], load: Option<u64>| bus.cycle(valid, clear, px, load, &mut || 0);
         let plane = h * wd;
@@ -173,7 +173,8 @@ impl NetHardware {
                 for i in 0..lat {
                     stim.push(cycle(true, i == 0, &vec![0; pn], None));
                 }
-                for _ in 0..3 {
+                // The last window's sums come out `after_pixel` cycles after the last flush pixel; one more for margin.
+                for _ in 0..latency.after_pixel() + 1 {
                     stim.push(cycle(false, false, &vec![0; pn], None));
                 }
             }
@@ -184,7 +185,8 @@ impl NetHardware {
         };
         self.cycles += stim.len();
         // Every valid_out, in order: pass after pass, image after image, raster order.
-        let valid_port = 1 + pm;
+        let io = Ports::design(c, Level::Engine);
+        let valid_port = output(&io, Role::ValidOut);
         let mut sums = vec![0i64; n * m * oh * ow];
         let per_pass = n * oh * ow;
         let mut seen = 0usize;
@@ -206,7 +208,7 @@ impl NetHardware {
             let (b, oy, ox) = (r / (oh * ow), (r / ow) % oh, r % ow);
             let og = pass / igroups;
             for o in 0..pm.min(m - og * pm) {
-                let v = outs[1 + o]
+                let v = outs[output(&io, Role::SumOut(o))]
                     .as_ref()
                     .and_then(|v| v.to_i128(c.acc_tier))
                     .ok_or_else(|| TbError::Output { cycle: cyc, why: format!("sum_out${o} is x or z") })?;

@@ -7,11 +7,13 @@
 
 use nbq_quant::golden::{conv2d_shift, Accumulator, Activations, ConvParams, ConvWeights, Wide};
 use nbq_quant::{CodeFormat, ScaleGroup, Term};
+use nbq_rtl::widths::BUS_BITS;
+use nbq_rtl::{Ports, Role};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::check::Expect;
-use crate::harness::{Harness, Port};
+use crate::harness::Harness;
 use crate::Value;
 
 /// Which PE and its weight format.
@@ -27,7 +29,7 @@ impl PeKind {
     pub fn weight_bits(self) -> usize {
         match self {
             PeKind::Shift { format, .. } => format.bits() as usize,
-            PeKind::Mul => 16,
+            PeKind::Mul => BUS_BITS,
         }
     }
 }
@@ -43,9 +45,6 @@ pub struct PeSetup {
     pub tier: usize,
 }
 
-/// Width of the pixel and weight buses.
-pub const BUS: usize = 16;
-
 /// How the expected values are computed: the golden model, or a deliberately wrong one (to show the check
 /// catches it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,28 +54,26 @@ pub enum Model {
     WrongZeroExtension,
 }
 
+/// The PE's ports (`nbq_rtl::Ports::pe`), the order [`vectors`] drives and expects them in.
+pub fn ports(s: &PeSetup) -> Ports {
+    Ports::pe(s.tier)
+}
+
 /// The PE's ports as the test bench drives them.
 pub fn harness(s: &PeSetup) -> Harness {
-    Harness {
-        clock: "clock".into(),
-        inputs: vec![
-            Port::new("enable", 1),
-            Port::new("load", 1),
-            Port::new("weight_in", BUS),
-            Port::new("off_pos", 8),
-            Port::new("off_neg", 8),
-            Port::new("act_in", BUS),
-            Port::new("psum_in", s.tier),
-        ],
-        outputs: vec![Port::new("weight_out", BUS), Port::new("act_out", BUS), Port::new("psum_out", s.tier)],
-    }
+    Harness::of(&ports(s))
 }
 
 /// `value` in the low `bits` of a 16-bit bus whose upper bits carry `noise` (which the hardware must ignore).
 pub fn on_bus(value: u64, bits: usize, noise: u16) -> Value {
     let low = if bits >= 64 { value } else { value & ((1u64 << bits) - 1) };
-    let high = if bits >= BUS { 0 } else { u64::from(noise) & !((1u64 << bits) - 1) };
-    Value::from_u64(low | high, BUS)
+    let high = if bits >= BUS_BITS { 0 } else { u64::from(noise) & !((1u64 << bits) - 1) };
+    Value::from_u64(low | high, BUS_BITS)
+}
+
+/// Position of `role` among the PE's outputs.
+fn output(ports: &Ports, role: Role) -> usize {
+    ports.output(role).unwrap_or_else(|| panic!("a PE has a {} output", role.base_name()))
 }
 
 /// The golden product of activation `x` and weight register `code`.
@@ -116,9 +113,12 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
         PeKind::Shift { offsets, .. } => offsets,
         PeKind::Mul => (0, 0),
     };
+    let io = ports(s);
+    let (weight_out, act_out, psum_out) =
+        (output(&io, Role::WeightOut), output(&io, Role::ActOut), output(&io, Role::PsumOut));
     let mut stim = Vec::with_capacity(cycles);
     let mut exp = Vec::with_capacity(cycles * 3);
-    let zero_act = Value::from_u64(0, BUS);
+    let zero_act = Value::from_u64(0, BUS_BITS);
     let (mut code, mut act_q, mut psum_q) = (0u64, [zero_act.clone(), zero_act], Value::from_u64(0, tier));
     // Until the first load a PE holds the zero weight (for n = 1 too, whose code 0 is +1).
     let mut loaded = false;
@@ -149,25 +149,35 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
             Value::from_words(&words, acc).sign_extend(acc, tier)
         };
         let noise: u16 = if i < 20 { 0xffff } else { rng.random() };
-        stim.push(vec![
-            Value::from_u64(u64::from(enable), 1),
-            Value::from_u64(u64::from(load), 1),
-            on_bus(code_in, wb, noise),
-            Value::from_u64(u64::from(offsets.0), 8),
-            Value::from_u64(u64::from(offsets.1), 8),
-            on_bus(x as u64, a as usize, noise),
-            psum_in.clone(),
-        ]);
-        exp.push(Expect { cycle: i, port: 0, value: Value::from_u64(code, BUS), at: "weight register".into() });
+        stim.push(
+            io.inputs()
+                .map(|p| match p.role {
+                    Role::Enable => Value::from_u64(u64::from(enable), p.bits),
+                    Role::Load => Value::from_u64(u64::from(load), p.bits),
+                    Role::WeightIn => on_bus(code_in, wb, noise),
+                    Role::OffPos => Value::from_u64(u64::from(offsets.0), p.bits),
+                    Role::OffNeg => Value::from_u64(u64::from(offsets.1), p.bits),
+                    Role::ActIn => on_bus(x as u64, a as usize, noise),
+                    Role::PsumIn => psum_in.clone(),
+                    other => panic!("a PE has no {} input", other.base_name()),
+                })
+                .collect(),
+        );
         exp.push(Expect {
             cycle: i,
-            port: 1,
+            port: weight_out,
+            value: Value::from_u64(code, BUS_BITS),
+            at: "weight register".into(),
+        });
+        exp.push(Expect {
+            cycle: i,
+            port: act_out,
             value: act_q[1].clone(),
             at: "pixel delayed by two enabled edges".into(),
         });
         exp.push(Expect {
             cycle: i,
-            port: 2,
+            port: psum_out,
             value: psum_q.clone(),
             at: "partial sum of the last enabled edge".into(),
         });
@@ -181,7 +191,7 @@ pub fn vectors(s: &PeSetup, cycles: usize, seed: u64, model: Model) -> (Vec<Vec<
             };
             let sum = Value::from_words(&(words_to_wide(&psum_in.0) + p).to_words(tier as u32), tier);
             psum_q = sum.sign_extend(acc, tier);
-            act_q = [Value::from_i128(i128::from(x), BUS), act_q[0].clone()];
+            act_q = [Value::from_i128(i128::from(x), BUS_BITS), act_q[0].clone()];
             x_q = x;
         }
         if load {
