@@ -66,6 +66,16 @@ pub struct Generated {
     pub params: Params,
 }
 
+impl Generated {
+    /// The files `nbq generate` writes for design `name`: `<name>.v` and `params.json` (pretty JSON, one trailing
+    /// newline), byte-identical for equal designs.
+    pub fn files(&self, name: &str) -> Result<Vec<(String, Vec<u8>)>, serde_json::Error> {
+        let mut params = serde_json::to_vec_pretty(&self.params)?;
+        params.push(b'\n');
+        Ok(vec![(format!("{name}.v"), self.verilog.clone().into_bytes()), ("params.json".to_string(), params)])
+    }
+}
+
 /// Builds the engine of a validated design as its concrete rust-hdl type, binds it to `$e` and evaluates
 /// `$body` (once per compiled (PE, tier, line address width) combination; see `config::ACC_TIERS` and
 /// `config::LINE_ADDR_BITS`).

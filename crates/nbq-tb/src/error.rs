@@ -24,4 +24,17 @@ pub enum TbError {
 
     #[error("simulation output is malformed at cycle {cycle}: {why}")]
     Output { cycle: usize, why: String },
+
+    /// A whole-network run whose convolution sum differs from the golden model's.
+    #[error(
+        "conv layer {layer} on the emitted Verilog differs from the golden model: image {image}, output channel \
+         {channel}, pixel ({y}, {x}): expected {expected}, got {actual}"
+    )]
+    NetMismatch { layer: usize, image: usize, channel: usize, y: usize, x: usize, expected: i64, actual: i64 },
+
+    #[error("conv layer {layer} has no engine design: {source}")]
+    LayerDesign { layer: usize, source: nbq_rtl::config::ConfigError },
+
+    #[error("generating conv layer {layer}'s engine: {source}")]
+    LayerEmit { layer: usize, source: nbq_rtl::emit::EmitError },
 }

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod check;
+pub mod cosim;
 pub mod engine;
 pub mod error;
 pub mod harness;

@@ -13,7 +13,8 @@
 use nbq_quant::golden::net::{golden_conv, IntNet};
 use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
 use nbq_quant::Term;
-use nbq_rtl::{DesignConfig, Generated, Latency, Ports, Role};
+use nbq_rtl::config::RawDesign;
+use nbq_rtl::{DesignConfig, Generated, Latency, PeKind, Ports, Role};
 
 use crate::engine::{harness, load_words, output, InputBus, Level};
 use crate::harness::Harness;
@@ -21,8 +22,11 @@ use crate::{icarus, verilator, TbError};
 
 /// The independent simulator that runs the emitted Verilog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Simulator {
+    /// Icarus Verilog (iverilog + vvp); slow, no compile step
     Icarus,
+    /// Verilator (a compiled C++ model of the Verilog); fast once compiled
     Verilator,
 }
 
@@ -48,23 +52,14 @@ fn flush_is_silent(k: usize, width: usize) -> bool {
     k >= 2 && Latency::of(k, Level::Engine).pixels <= width * (k - 1)
 }
 
-/// The design file text of conv layer `l` of `net` on a `(pn, pm)` SVPE engine.
-pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) -> String {
-    let q = &net.convs[l].weights;
-    let s = q.shape();
-    let (_, _, w) = net.in_dims(l);
-    let g = q.groups()[0];
-    format!(
-        "name = \"{name}\"\npe = \"shift\"\nk = {k}\nimage_width = {w}\nact_bits = {a}\ncode_bits = {n}\n\
-         offsets = [{op}, {on}]\npn = {pn}\npm = {pm}\n",
-        k = s[2],
-        a = net.in_bits(l),
-        n = q.format().bits(),
-        op = g.offset_pos,
-        on = g.offset_neg,
-        pn = pn.clamp(1, s[1]),
-        pm = pm.clamp(1, s[0]),
-    )
+/// The design of conv layer `l` of `net` (the IR's [`nbq_quant::net::ConvLayer`]) on a `(pn, pm)` SVPE engine,
+/// `(pn, pm)` clipped to the layer's channels.
+pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) -> RawDesign {
+    let layer = net.conv_layer(l);
+    RawDesign::new(name, PeKind::Shift, layer.k, layer.in_width, layer.in_bits as usize)
+        .code_bits(layer.code_bits as usize)
+        .offsets(layer.offsets)
+        .shape(pn.clamp(1, layer.in_channels), pm.clamp(1, layer.out_channels))
 }
 
 impl NetHardware {
@@ -80,11 +75,9 @@ impl NetHardware {
         let mut layers = Vec::new();
         for l in 0..net.convs.len() {
             let name = format!("{prefix}_conv{l}");
-            let text = layer_design(net, l, &name, pn, pm);
-            let design = DesignConfig::from_toml(&text, &format!("{name}.toml"))
-                .map_err(|e| TbError::Harness(format!("conv layer {l} has no engine design: {e}")))?;
-            let generated = nbq_rtl::generate(&design)
-                .map_err(|e| TbError::Harness(format!("generating conv layer {l}'s engine: {e}")))?;
+            let design = DesignConfig::new(layer_design(net, l, &name, pn, pm), &name)
+                .map_err(|source| TbError::LayerDesign { layer: l, source })?;
+            let generated = nbq_rtl::generate(&design).map_err(|source| TbError::LayerEmit { layer: l, source })?;
             let harness = harness(&design, Level::Engine);
             let model = match simulator {
                 Simulator::Verilator => Some(verilator::Model::build(&generated.verilog, &harness)?),
@@ -116,7 +109,7 @@ impl NetHardware {
         }
         let (pn, pm) = (c.pn, c.pm);
         let (oh, ow) = (h + 1 - k, wd + 1 - k);
-        let f = nbq_quant::CodeFormat::new(c.widths.code as u32).map_err(|e| TbError::Harness(e.to_string()))?;
+        let f = nbq_quant::CodeFormat::new(c.widths.code as u32)?;
         let code_of = |t: Term| -> u16 {
             match t {
                 Term::Zero => 0,
@@ -223,14 +216,18 @@ impl NetHardware {
                 why: format!("conv layer {l}: {seen} windows came out, {} expected", ogroups * igroups * per_pass),
             });
         }
-        let gold = golden_conv(x, w).map_err(|e| TbError::Harness(e.to_string()))?;
+        let gold = golden_conv(x, w)?;
         if let Some(i) = (0..sums.len()).find(|&i| sums[i] != gold.data[i]) {
             let (b, mo, oy, ox) = (i / (m * oh * ow), (i / (oh * ow)) % m, (i / ow) % oh, i % ow);
-            return Err(TbError::Harness(format!(
-                "conv layer {l} on the emitted Verilog differs from the golden model: image {b}, output channel \
-                 {mo}, pixel ({oy}, {ox}): expected {}, got {}",
-                gold.data[i], sums[i]
-            )));
+            return Err(TbError::NetMismatch {
+                layer: l,
+                image: b,
+                channel: mo,
+                y: oy,
+                x: ox,
+                expected: gold.data[i],
+                actual: sums[i],
+            });
         }
         Ok(ConvOutput { shape: [n, m, oh, ow], data: sums })
     }

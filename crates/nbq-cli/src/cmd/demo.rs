@@ -12,6 +12,7 @@ use indicatif::ProgressBar;
 use nbq_model::checkpoint;
 use nbq_model::data::DataName;
 use nbq_quant::{Granularity, Method};
+use nbq_tb::cosim::EngineSimulator;
 use nbq_tb::network::{NetHardware, Simulator as NetSim};
 use nbq_train::experiment;
 use nbq_train::train::{QuantMethod, TrainConfig};
@@ -42,17 +43,11 @@ pub struct Args {
     #[arg(long)]
     pub images: Option<usize>,
     /// Simulator for the network: verilator (fast) or icarus.
-    #[arg(long, value_enum, default_value_t = NetSimArg::Verilator)]
-    pub simulator: NetSimArg,
+    #[arg(long, value_enum, default_value_t = NetSim::Verilator)]
+    pub simulator: NetSim,
     /// Skip synthesis (the Alchitry Cu and ZCU102 flows).
     #[arg(long)]
     pub no_synth: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum NetSimArg {
-    Verilator,
-    Icarus,
 }
 
 const STEPS: usize = 6;
@@ -123,10 +118,7 @@ pub fn run(a: Args) -> Result<()> {
     println!("codes folders: {}", out.join("quant").display());
 
     step(3, "generate the network's SVPE engines and classify test images through their emitted Verilog");
-    let sim = match a.simulator {
-        NetSimArg::Verilator => NetSim::Verilator,
-        NetSimArg::Icarus => NetSim::Icarus,
-    };
+    let sim = a.simulator;
     let bar = spinner();
     bar.set_message("generating and compiling one engine per conv layer");
     let t_build = Instant::now();
@@ -174,21 +166,23 @@ pub fn run(a: Args) -> Result<()> {
     for (file, text) in BUNDLED_DESIGNS {
         let cfg_path = out.join("designs").join(file);
         nbq_quant::atomic::write_file(&cfg_path, text.as_bytes())?;
-        let name = file.trim_end_matches(".toml");
-        super::generate::run(super::generate::Args {
-            config: cfg_path.clone(),
-            out: Some(out.join("hdl").join(name)),
-            force: true,
-            check: false,
-            pe: false,
-        })?;
-        super::sim::run(super::sim::Args {
-            config: cfg_path.clone(),
-            simulator: super::sim::Simulator::Icarus,
-            vectors: 4,
-            seed: 1,
-            vcd_dir: out.join("mismatch"),
-        })?;
+        let cfg = nbq_rtl::DesignConfig::load(&cfg_path)?;
+        let g = nbq_rtl::generate(&cfg).with_context(|| format!("generating design '{}'", cfg.name))?;
+        let dir = out.join("hdl").join(&cfg.name);
+        nbq_quant::atomic::write_folder(&dir, &g.files(&cfg.name)?, true)?;
+        let images = 4;
+        let passed =
+            nbq_tb::cosim::run(&cfg, &g, EngineSimulator::Icarus, images, 1, &out.join("mismatch"), &mut |_, _| {})
+                .with_context(|| format!("co-simulating '{}'", cfg.name))?
+                .map_err(|failed| anyhow::anyhow!("{failed}"))?;
+        println!(
+            "PASS {}: {images} images, {} cycles, {} output values bit-exact against the golden model ({cfg}; {}) -> {}",
+            cfg.name,
+            passed.cycles,
+            passed.compared,
+            EngineSimulator::Icarus.describe(),
+            dir.display()
+        );
         designs.push(cfg_path);
     }
 

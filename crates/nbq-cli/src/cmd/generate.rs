@@ -48,10 +48,7 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(&cfg.name));
-    let mut params = serde_json::to_vec_pretty(&g.params)?;
-    params.push(b'\n');
-    let mut files =
-        vec![(format!("{}.v", cfg.name), g.verilog.clone().into_bytes()), ("params.json".to_string(), params)];
+    let mut files = g.files(&cfg.name)?;
     if a.pe {
         let pe = nbq_rtl::generate_pe(&cfg).with_context(|| format!("generating one PE of '{}'", cfg.name))?;
         files.push((format!("{}_pe.v", cfg.name), pe.into_bytes()));
