@@ -189,10 +189,29 @@ struct ThresholdFile {
     thresholds: Vec<i64>,
 }
 
+/// The one list of the accumulator tiers compiled into nbq: expands `$cb!($args ; 32, 64, ...)`. [`ACC_TIERS`] and
+/// the generator's dispatch (`with_block!`) both come from it, so they cannot disagree.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __acc_tiers {
+    ([$($cb:tt)*] $($args:tt)*) => { $($cb)*!($($args)* ; 32, 64, 128, 256, 512) };
+}
+
+/// The one list of the line-buffer address widths compiled into nbq (see [`__acc_tiers!`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __line_addr_bits {
+    ([$($cb:tt)*] $($args:tt)*) => { $($cb)*!($($args)* ; 4, 6, 8, 10, 12) };
+}
+
+macro_rules! as_slice {
+    (; $($v:literal),+) => { &[$($v),+] };
+}
+
 /// Accumulator tiers compiled into nbq (port width of partial sums); the smallest that holds ACC is used.
-pub const ACC_TIERS: [usize; 5] = [32, 64, 128, 256, 512];
+pub const ACC_TIERS: &[usize] = __acc_tiers!([as_slice]);
 /// Line-buffer address widths compiled into nbq; the smallest whose depth holds a line is used.
-pub const LINE_ADDR_BITS: [usize; 5] = [4, 6, 8, 10, 12];
+pub const LINE_ADDR_BITS: &[usize] = __line_addr_bits!([as_slice]);
 
 /// A validated design: every field is within range and consistent with the others. It is made only by
 /// validation ([`DesignConfig::new`], [`DesignConfig::load`], [`DesignConfig::from_toml`], [`DesignConfig::with`]):
@@ -379,7 +398,8 @@ impl DesignConfig {
         let acc_tier = ACC_TIERS.iter().copied().find(|&t| t >= acc).ok_or_else(|| {
             bad("acc_bits", acc.to_string(), format!("the widest accumulator nbq builds is {max_tier} bits"))
         })?;
-        let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(12);
+        let widest = LINE_ADDR_BITS[LINE_ADDR_BITS.len() - 1];
+        let line_addr_bits = LINE_ADDR_BITS.iter().copied().find(|&b| 1usize << b >= image_width).unwrap_or(widest);
         let adders = match raw.adders.as_deref() {
             None => Adders::Fabric,
             Some(a) if a == Adders::Fabric.key() => Adders::Fabric,

@@ -92,11 +92,11 @@ macro_rules! with_engine {
 #[macro_export]
 macro_rules! with_block {
     ($c:expr, $shift:tt, $mul:tt, $args:tt, $e:ident => $body:expr) => {
-        $crate::with_block!(@tier $c, $shift, $mul, $args, $e => $body; 32, 64, 128, 256, 512)
+        $crate::__acc_tiers!([$crate::with_block] @tier $c, $shift, $mul, $args, $e => $body)
     };
     (@tier $c:expr, $shift:tt, $mul:tt, $args:tt, $e:ident => $body:expr; $($tier:literal),+) => {
         match $c.acc_tier {
-            $( $tier => $crate::with_block!(@aw $c, $shift, $mul, $args, $e => $body; $tier; 4, 6, 8, 10, 12), )+
+            $( $tier => $crate::__line_addr_bits!([$crate::with_block] @aw $c, $shift, $mul, $args, $e => $body; $tier), )+
             t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
         }
     };
@@ -126,7 +126,7 @@ macro_rules! with_block {
 /// and its parameters, after checking that the engine's ports are the ones `params.json` lists.
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
     let ports = Ports::design(c, Level::Engine);
-    let emitted = with_engine!(c, e => ports.conforms(&e).map_err(EmitError::Check).and_then(|()| verilog(&mut e)))?;
+    let emitted = with_engine!(c, e => ports.conforms(&e).map_err(EmitError::Ports).and_then(|()| verilog(&mut e)))?;
     let mut verilog = crate::dedup::collapse(&emitted);
     if c.adders == Adders::Dsp {
         verilog = mark_dsp_adders(&verilog);
@@ -161,7 +161,7 @@ fn mark_dsp_adders(verilog: &str) -> String {
 /// The Verilog of a self-testing board top (module `top`, ports `clock` and `leds[7:0]`) around one convolver of
 /// `c`, streaming and checking `data` (see [`crate::board`]); identical modules collapsed.
 pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<String, EmitError> {
-    data.check().map_err(EmitError::Check)?;
+    data.check().map_err(EmitError::SelfTestData)?;
     let v = crate::with_block!(c, [crate::board::ShiftSelfTest], [crate::board::MulSelfTest],
         (c.k, c.image_width, c.widths, data), e => verilog(&mut e))?;
     Ok(crate::dedup::collapse(&v))
@@ -171,17 +171,17 @@ pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<Strin
 pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
     let ports = Ports::pe(c.acc_tier);
     macro_rules! pe {
-        ($($tier:literal),+) => {
+        (; $($tier:literal),+) => {
             match (c.pe, c.acc_tier) {
                 $(
                     (PeKind::Shift, $tier) => {
                         let mut pe = crate::pe::ShiftPe::<$tier>::new(c.widths);
-                        ports.conforms(&pe).map_err(EmitError::Check)?;
+                        ports.conforms(&pe).map_err(EmitError::Ports)?;
                         verilog(&mut pe)
                     }
                     (PeKind::Mul, $tier) => {
                         let mut pe = crate::pe::MulPe::<$tier>::new(c.widths);
-                        ports.conforms(&pe).map_err(EmitError::Check)?;
+                        ports.conforms(&pe).map_err(EmitError::Ports)?;
                         verilog(&mut pe)
                     }
                 )+
@@ -189,7 +189,7 @@ pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
             }
         };
     }
-    pe!(32, 64, 128, 256, 512)
+    crate::__acc_tiers!([pe])
 }
 
 /// The parameters and port table of `c`'s engine.

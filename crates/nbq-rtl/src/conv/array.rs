@@ -27,8 +27,8 @@
 //! (`r, c >= K-1`). An image's last outputs therefore appear only as K + 1 further pixels are consumed (the next
 //! image's, or K + 1 flush pixels).
 
-/// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe`.
-#[macro_export]
+/// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe` (crate-private: it expands to
+/// names only `conv/mod.rs` imports).
 macro_rules! define_conv_array {
     ($row:ident, $conv:ident, $pe:ident, $doc:literal) => {
         #[doc = concat!("A systolic row of K ", $doc, " PEs; see [`crate::conv::array`].")]

@@ -33,8 +33,8 @@
 /// The engine holds its `Pm * Pn` convolvers in one flat list (cluster `i`, convolver `j` at `i * Pn + j`):
 /// rust-hdl 0.46 rewrites only the first `[index]` of a signal path when it unrolls loops, so
 /// `clusters[i].pixel_in[j]` cannot be written; a flat list indexed `i * pn + j` can, with `pn` bound by a
-/// one-iteration loop so that the index expression names only loop variables.
-#[macro_export]
+/// one-iteration loop so that the index expression names only loop variables. Crate-private: it expands to names
+/// only `conv/mod.rs` imports.
 macro_rules! define_engine {
     ($engine:ident, $conv:ident, $doc:literal) => {
         #[doc = concat!("Pm clusters of Pn ", $doc, " convolvers; see [`crate::conv::engine`].")]
