@@ -5,8 +5,9 @@
 
 use std::path::PathBuf;
 
+use nbq_rtl::config::RawDesign;
 use nbq_rtl::conv::ShiftConv;
-use nbq_rtl::DesignConfig;
+use nbq_rtl::{Adders, DesignConfig, PeKind};
 use nbq_tb::check::{icarus_check, Verdict};
 use nbq_tb::engine::{harness, vectors, Data, Level, Stream};
 
@@ -16,15 +17,10 @@ fn vcd_dir() -> PathBuf {
 
 #[allow(clippy::too_many_arguments)] // one design axis per argument reads best in the matrix
 fn design(pe: &str, k: usize, w: usize, a: usize, n: usize, offsets: (u8, u8), pn: usize, pm: usize) -> DesignConfig {
-    let code = if pe == "shift" {
-        format!("code_bits = {n}\noffsets = [{}, {}]\n", offsets.0, offsets.1)
-    } else {
-        String::new()
-    };
-    let text = format!(
-        "name = \"{pe}_k{k}_w{w}_a{a}_n{n}\"\npe = \"{pe}\"\nk = {k}\nimage_width = {w}\nact_bits = {a}\n{code}pn = {pn}\npm = {pm}\n"
-    );
-    DesignConfig::from_toml(&text, "test").unwrap()
+    let kind = if pe == "shift" { PeKind::Shift } else { PeKind::Mul };
+    let raw = RawDesign::new(&format!("{pe}_k{k}_w{w}_a{a}_n{n}"), kind, k, w, a).shape(pn, pm);
+    let raw = if kind == PeKind::Shift { raw.code_bits(n).offsets(offsets) } else { raw };
+    DesignConfig::new(raw, "test").unwrap()
 }
 
 /// Generates the engine from its config, streams `data` through it and asserts a bit-exact match.
@@ -132,9 +128,8 @@ fn covering_engines_every_code_width_both_pes_and_the_widest_tier() {
     }
     assert_eq!(codes.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6, 7, 8, 16], "every code width is covered");
     // The 512-bit tier: an accumulator wider than 256 bits, given explicitly (the analysis asks for far fewer).
-    let text = "name = \"tier512\"\npe = \"shift\"\nk = 3\nimage_width = 5\nact_bits = 16\ncode_bits = 8\n\
-                offsets = [5, 0]\npn = 1\npm = 2\nacc_bits = 300\n";
-    let c = DesignConfig::from_toml(text, "test").unwrap();
+    let raw = RawDesign::new("tier512", PeKind::Shift, 3, 5, 16).code_bits(8).offsets((5, 0)).shape(1, 2).acc_bits(300);
+    let c = DesignConfig::new(raw, "test").unwrap();
     assert_eq!(c.acc_tier, 512);
     engine_matches(&c, Data::Extreme, 7);
 }
@@ -265,14 +260,8 @@ fn requantizer_codes_match_the_threshold_quantizer() {
             .map(|e| e.value.to_i128(base.acc_tier).unwrap() as f32)
             .collect();
         let q = nbq_quant::activation::ThresholdQuantizer::calibrate(&sums, 3, 1.0).unwrap();
-        let t: Vec<String> = q.thresholds.iter().map(|t| t.to_string()).collect();
-        let code = if pe == "shift" { format!("code_bits = {n}\n") } else { String::new() };
-        let text = format!(
-            "name = \"{pe}_rq\"\npe = \"{pe}\"\nk = 3\nimage_width = 7\nact_bits = 8\n{code}pn = 2\npm = 2\n\
-             [requantizer]\nbits = 3\nthresholds = [{}]\n",
-            t.join(", ")
-        );
-        let c = DesignConfig::from_toml(&text, "rq").unwrap();
+        let c = base.with("rq", |r| r.name = format!("{pe}_rq")).unwrap();
+        let c = DesignConfig::new(c.raw().clone().requantizer(3, q.thresholds.clone()), "rq").unwrap();
         assert_eq!(c.widths, base.widths);
         let g = nbq_rtl::generate(&c).unwrap();
         let (stim, exp) = vectors(&c, Level::Engine, &s);
@@ -296,8 +285,8 @@ fn requantizer_codes_match_the_threshold_quantizer() {
 
 #[test]
 fn dsp_adder_marking_changes_no_result() {
-    let text = "name = \"dsp\"\npe = \"shift\"\nk = 3\nimage_width = 7\nact_bits = 8\ncode_bits = 3\npn = 2\npm = 2\nadders = \"dsp\"\n";
-    let c = DesignConfig::from_toml(text, "dsp").unwrap();
+    let raw = RawDesign::new("dsp", PeKind::Shift, 3, 7, 8).code_bits(3).shape(2, 2).adders(Adders::Dsp);
+    let c = DesignConfig::new(raw, "dsp").unwrap();
     let g = nbq_rtl::generate(&c).unwrap();
     // One row-sum adder per convolver module and one channel adder per cluster.
     assert_eq!(g.verilog.matches("(* use_dsp = \"yes\" *)").count(), 1 + c.pm, "{}", g.verilog);
