@@ -8,6 +8,7 @@ pub mod conv;
 pub mod dedup;
 pub mod emit;
 pub mod generate;
+pub mod network;
 pub mod pe;
 pub mod requant;
 pub mod widths;

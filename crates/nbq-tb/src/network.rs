@@ -13,8 +13,7 @@
 use nbq_quant::golden::net::{golden_conv, IntNet};
 use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
 use nbq_quant::Term;
-use nbq_rtl::config::RawDesign;
-use nbq_rtl::{DesignConfig, Generated, Latency, PeKind, Ports, Role};
+use nbq_rtl::{DesignConfig, Generated, Latency, Ports, Role};
 
 use crate::engine::{harness, load_words, output, InputBus, Level};
 use crate::harness::Harness;
@@ -52,16 +51,6 @@ fn flush_is_silent(k: usize, width: usize) -> bool {
     k >= 2 && Latency::of(k, Level::Engine).pixels <= width * (k - 1)
 }
 
-/// The design of conv layer `l` of `net` (the IR's [`nbq_quant::net::ConvLayer`]) on a `(pn, pm)` SVPE engine,
-/// `(pn, pm)` clipped to the layer's channels.
-pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) -> RawDesign {
-    let layer = net.conv_layer(l);
-    RawDesign::new(name, PeKind::Shift, layer.k, layer.in_width, layer.in_bits as usize)
-        .code_bits(layer.code_bits as usize)
-        .offsets(layer.offsets)
-        .shape(pn.clamp(1, layer.in_channels), pm.clamp(1, layer.out_channels))
-}
-
 impl NetHardware {
     /// Generates (and with Verilator compiles) one engine per conv layer; `progress(layer)` after each.
     pub fn build(
@@ -75,7 +64,7 @@ impl NetHardware {
         let mut layers = Vec::new();
         for l in 0..net.convs.len() {
             let name = format!("{prefix}_conv{l}");
-            let design = DesignConfig::new(layer_design(net, l, &name, pn, pm), &name)
+            let design = DesignConfig::new(nbq_rtl::network::layer_design(net, l, &name, pn, pm), &name)
                 .map_err(|source| TbError::LayerDesign { layer: l, source })?;
             let generated = nbq_rtl::generate(&design).map_err(|source| TbError::LayerEmit { layer: l, source })?;
             let harness = harness(&design, Level::Engine);
