@@ -15,15 +15,16 @@ use crate::widths::bit;
 /// Width of `code_out`: codes count up to 255 thresholds.
 pub const CODE_OUT_BITS: usize = 8;
 
-/// A comparator bank of `thresholds.len()` (at most `2^CODE_OUT_BITS - 1` = 255) signed thresholds.
+/// A comparator bank of `thresholds.len()` (at most `2^CODE_OUT_BITS - 1` = 255) signed thresholds; its count on
+/// `OUT` bits (at least [`CODE_OUT_BITS`]).
 #[derive(LogicBlock)]
-pub struct Requantizer<const ACC: usize> {
+pub struct Requantizer<const ACC: usize, const OUT: usize = CODE_OUT_BITS> {
     pub sum_in: Signal<In, Bits<ACC>>,
-    pub code_out: Signal<Out, Bits<CODE_OUT_BITS>>,
+    pub code_out: Signal<Out, Bits<OUT>>,
     thresholds: Vec<Constant<Bits<ACC>>>,
     flip: Constant<Bits<ACC>>,
     flipped: Signal<Local, Bits<ACC>>,
-    count: Signal<Local, Bits<CODE_OUT_BITS>>,
+    count: Signal<Local, Bits<OUT>>,
 }
 
 /// `t` as an ACC-bit two's complement word with its sign bit flipped.
@@ -33,12 +34,12 @@ fn flipped<const ACC: usize>(t: i64) -> Bits<ACC> {
     twos ^ bit::<ACC>(ACC - 1)
 }
 
-impl<const ACC: usize> Requantizer<ACC> {
+impl<const ACC: usize, const OUT: usize> Requantizer<ACC, OUT> {
     /// Panics on threshold lists the design config rejects first (empty, over 255, unsorted, out of range).
     pub fn new(thresholds: &[i64]) -> Self {
         let most = (1 << CODE_OUT_BITS) - 1;
         assert!((1..=most).contains(&thresholds.len()), "1..={most} thresholds, got {}", thresholds.len());
-        assert!(thresholds.windows(2).all(|w| w[0] < w[1]), "thresholds must increase strictly");
+        assert!(thresholds.windows(2).all(|w| w[0] <= w[1]), "thresholds must not decrease");
         Self {
             sum_in: Default::default(),
             code_out: Default::default(),
@@ -50,7 +51,7 @@ impl<const ACC: usize> Requantizer<ACC> {
     }
 }
 
-impl<const ACC: usize> Logic for Requantizer<ACC> {
+impl<const ACC: usize, const OUT: usize> Logic for Requantizer<ACC, OUT> {
     #[hdl_gen]
     fn update(&mut self) {
         self.flipped.next = self.sum_in.val() ^ self.flip.val();

@@ -10,6 +10,7 @@ pub mod error;
 pub mod harness;
 pub mod icarus;
 pub mod lint;
+pub mod nettop;
 pub mod network;
 pub mod pe;
 pub mod rusthdl;

@@ -35,6 +35,33 @@ pub fn weight_load_cycles(k: usize, code_bits: usize, pn: usize, pm: usize) -> u
     k * k * (pn * pm).div_ceil(weight_lanes(code_bits, pn, pm))
 }
 
+/// The weight bus words that load `wts` (MCKK order, one kernel of `k × k` per convolver, convolver index
+/// `output channel * Pn + input channel`) through `lanes` lanes of `lane_bits` bits (see [`engine`]):
+/// lane g chains through convolvers g, g + L, ...; each lane presents its last convolver's kernel first,
+/// row-major; lanes with fewer convolvers lead with zero codes.
+pub fn load_words(k: usize, lanes: usize, lane_bits: usize, wts: &[u16]) -> Vec<u64> {
+    let convs = wts.len() / (k * k);
+    let depth = convs.div_ceil(lanes);
+    let lane_codes: Vec<Vec<u16>> = (0..lanes)
+        .map(|g| {
+            let members: Vec<usize> = (g..convs).step_by(lanes).collect();
+            let mut seq = vec![0u16; (depth - members.len()) * k * k];
+            for &cv in members.iter().rev() {
+                seq.extend_from_slice(&wts[cv * k * k..(cv + 1) * k * k]);
+            }
+            seq
+        })
+        .collect();
+    (0..depth * k * k)
+        .map(|t| {
+            lane_codes
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (g, seq)| acc | (u64::from(seq[t]) & ((1u64 << lane_bits) - 1)) << (g * lane_bits))
+        })
+        .collect()
+}
+
 define_conv_array!(ShiftRow, ShiftConv, ShiftPe, "shift (SVPE)");
 define_conv_array!(MulRow, MulConv, MulPe, "multiplier (VPE)");
 define_engine!(ShiftEngine, ShiftConv, "shift (SVPE)");

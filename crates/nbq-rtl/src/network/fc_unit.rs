@@ -1,0 +1,259 @@
+//! The network top's head: the fully connected layer as shift-adds on its codes, the integer bias, the argmax.
+//!
+//! Features are read in PyTorch's flatten order (channel, row, column) from the input memory (laid out as
+//! [`super::plan`] says), one per cycle, together with the word of every class's code for that feature. Each
+//! class decodes its code as the shift PE does (`nbq_quant::code`: sign bit n-1, magnitude below it, zero
+//! magnitude = zero weight, shift = magnitude - 1 + the sign's offset; n = 1: the code is the sign) and adds or
+//! subtracts `x << shift`. Then `score[c] = sum[c] * 2^F + B[c]` (wiring and a constant) and the argmax, the
+//! first largest score, one class per cycle.
+//!
+//! Ports: `start`/`done` pulses as in [`super::conv_unit`], the input memory's write port, `score$c`
+//! ([`SCORE_BITS`]-bit two's complement) and `winner` (the class; `class` is a SystemVerilog keyword), valid from `done` until the next `start`.
+
+use rust_hdl::prelude::*;
+
+use super::conv_unit::LANES_BITS;
+use super::mem::{BlockRam, MEM_ADDR_BITS};
+use super::plan::{FcPlan, SCORE_BITS};
+use nbq_quant::net::HEAD_BIAS_FRACTION_BITS;
+
+type Addr = Bits<MEM_ADDR_BITS>;
+type Score = Bits<SCORE_BITS>;
+
+#[derive(LogicBlock)]
+pub struct FcUnit {
+    pub clock: Signal<In, Clock>,
+    pub start: Signal<In, Bit>,
+    pub done: Signal<Out, Bit>,
+    pub in_we: Signal<In, Bit>,
+    pub in_addr: Signal<In, Addr>,
+    pub in_data: Signal<In, Bits<LANES_BITS>>,
+    pub score: Vec<Signal<Out, Score>>,
+    pub winner: Signal<Out, Bits<8>>,
+    banks: Vec<BlockRam<SCORE_BITS>>,
+    rom: BlockRam<128>,
+    // phase 0 idle, 1 features, 2 settle, 3 argmax.
+    phase: DFF<Bits<2>>,
+    pos: DFF<Addr>,
+    rbank: DFF<Bits<8>>,
+    rbase: DFF<Addr>,
+    feat: DFF<Addr>,
+    x_v: DFF<Bit>,
+    bank_q: DFF<Bits<8>>,
+    sums: Vec<DFF<Score>>,
+    arg: DFF<Bits<8>>,
+    best: DFF<Score>,
+    best_i: DFF<Bits<8>>,
+    done_q: DFF<Bit>,
+    // Build-time constants.
+    plane: Constant<Addr>,
+    plane_last: Constant<Addr>,
+    feat_last: Constant<Addr>,
+    bank_last: Constant<Bits<8>>,
+    bank_id: Vec<Constant<Bits<8>>>,
+    lane8: Vec<Constant<Bits<LANES_BITS>>>,
+    cls_shift: Vec<Constant<Bits<128>>>,
+    cls_id: Vec<Constant<Bits<8>>>,
+    cls_last: Constant<Bits<8>>,
+    code_mask: Constant<Score>,
+    sign_mask: Constant<Score>,
+    mag_mask: Constant<Score>,
+    mag_bias: Constant<Score>,
+    sign_only: Constant<Bit>,
+    off_pos: Constant<Score>,
+    off_neg: Constant<Score>,
+    bias: Vec<Constant<Score>>,
+    frac: Constant<Score>,
+    flip: Constant<Score>,
+    // Combinational.
+    in_sh: Vec<Signal<Local, Bits<LANES_BITS>>>,
+    x: Signal<Local, Score>,
+    word_sh: Vec<Signal<Local, Bits<128>>>,
+    code: Vec<Signal<Local, Score>>,
+    mag: Vec<Signal<Local, Score>>,
+    neg: Vec<Signal<Local, Bit>>,
+    zero: Vec<Signal<Local, Bit>>,
+    shift: Vec<Signal<Local, Score>>,
+    term: Vec<Signal<Local, Score>>,
+    cand: Signal<Local, Score>,
+}
+
+fn locals<T: Synth>(n: usize) -> Vec<Signal<Local, T>> {
+    (0..n).map(|_| Default::default()).collect()
+}
+
+/// `v` as a `SCORE_BITS`-bit two's complement word.
+fn score_word(v: i64) -> Score {
+    let magnitude = Score::from(v.unsigned_abs());
+    if v < 0 {
+        (!magnitude + 1) & Score::mask()
+    } else {
+        magnitude
+    }
+}
+
+impl FcUnit {
+    pub fn new(p: &FcPlan) -> Self {
+        let n = p.code_bits;
+        let b8 = |v: usize| Constant::new(Bits::<8>::from(v as u64));
+        let s32 = |v: usize| Constant::new(Score::from(v as u64));
+        let (sign_mask, mag_mask, mag_bias) = if n == 1 { (1, 0, 0) } else { (1 << (n - 1), (1 << (n - 1)) - 1, 1) };
+        let classes = p.classes;
+        Self {
+            clock: Default::default(),
+            start: Default::default(),
+            done: Default::default(),
+            in_we: Default::default(),
+            in_addr: Default::default(),
+            in_data: Default::default(),
+            score: (0..classes).map(|_| Default::default()).collect(),
+            winner: Default::default(),
+            banks: (0..p.p_in).map(|_| BlockRam::new(p.in_depth, p.in_value_bits, false, vec![])).collect(),
+            rom: BlockRam::rom((classes * n).max(1), p.words.clone()),
+            phase: Default::default(),
+            pos: Default::default(),
+            rbank: Default::default(),
+            rbase: Default::default(),
+            feat: Default::default(),
+            x_v: Default::default(),
+            bank_q: Default::default(),
+            sums: (0..classes).map(|_| Default::default()).collect(),
+            arg: Default::default(),
+            best: Default::default(),
+            best_i: Default::default(),
+            done_q: Default::default(),
+            plane: Constant::new(Addr::from(p.plane as u64)),
+            plane_last: Constant::new(Addr::from(p.plane as u64 - 1)),
+            feat_last: Constant::new(Addr::from(p.features() as u64 - 1)),
+            bank_last: b8(p.p_in - 1),
+            bank_id: (0..p.p_in).map(b8).collect(),
+            lane8: (0..p.p_in).map(|i| Constant::new(Bits::<LANES_BITS>::from(8 * i as u64))).collect(),
+            cls_shift: (0..classes).map(|c| Constant::new(Bits::<128>::from((c * n) as u64))).collect(),
+            cls_id: (0..classes).map(b8).collect(),
+            cls_last: b8(classes - 1),
+            code_mask: s32((1 << n) - 1),
+            sign_mask: s32(sign_mask),
+            mag_mask: s32(mag_mask),
+            mag_bias: s32(mag_bias),
+            sign_only: Constant::new(n == 1),
+            off_pos: s32(usize::from(p.offsets.0)),
+            off_neg: s32(usize::from(p.offsets.1)),
+            bias: p.bias.iter().map(|&b| Constant::new(score_word(b))).collect(),
+            frac: Constant::new(Score::from(u64::from(HEAD_BIAS_FRACTION_BITS))),
+            flip: Constant::new(Score::from(1u64) << (SCORE_BITS as u64 - 1)),
+            in_sh: locals(p.p_in),
+            x: Default::default(),
+            word_sh: locals(classes),
+            code: locals(classes),
+            mag: locals(classes),
+            neg: locals(classes),
+            zero: locals(classes),
+            shift: locals(classes),
+            term: locals(classes),
+            cand: Default::default(),
+        }
+    }
+}
+
+impl Logic for FcUnit {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q);
+        for c in 0..self.sums.len() {
+            self.sums[c].clock.next = self.clock.val();
+            self.sums[c].d.next = self.sums[c].q.val();
+        }
+        for b in 0..self.banks.len() {
+            self.banks[b].clock.next = self.clock.val();
+            self.in_sh[b].next = self.in_data.val() >> self.lane8[b].val();
+            self.banks[b].write_data.next = self.in_sh[b].val().get_bits::<SCORE_BITS>(0);
+            self.banks[b].write_address.next = self.in_addr.val();
+            self.banks[b].write_enable.next = self.in_we.val();
+            self.banks[b].read_address.next = self.rbase.q.val() + self.pos.q.val();
+        }
+        self.rom.clock.next = self.clock.val();
+        self.rom.read_address.next = self.feat.q.val();
+        self.rom.write_address.next = 0.into();
+        self.rom.write_data.next = 0.into();
+        self.rom.write_enable.next = false;
+        self.x_v.d.next = false;
+        self.bank_q.d.next = self.rbank.q.val();
+        self.done_q.d.next = false;
+        if (self.phase.q.val() == 0) & self.start.val() {
+            self.phase.d.next = 1.into();
+            self.pos.d.next = 0.into();
+            self.rbank.d.next = 0.into();
+            self.rbase.d.next = 0.into();
+            self.feat.d.next = 0.into();
+            for c in 0..self.sums.len() {
+                self.sums[c].d.next = 0.into();
+            }
+        }
+        if self.phase.q.val() == 1 {
+            self.x_v.d.next = true;
+            self.feat.d.next = self.feat.q.val() + 1;
+            self.pos.d.next = self.pos.q.val() + 1;
+            if self.pos.q.val() == self.plane_last.val() {
+                self.pos.d.next = 0.into();
+                self.rbank.d.next = self.rbank.q.val() + 1;
+                if self.rbank.q.val() == self.bank_last.val() {
+                    self.rbank.d.next = 0.into();
+                    self.rbase.d.next = self.rbase.q.val() + self.plane.val();
+                }
+            }
+            if self.feat.q.val() == self.feat_last.val() {
+                self.phase.d.next = 2.into();
+            }
+        }
+        // One feature per cycle: x from its bank, each class's code from the word, decoded and shift-added.
+        self.x.next = 0.into();
+        for b in 0..self.banks.len() {
+            if self.bank_q.q.val() == self.bank_id[b].val() {
+                self.x.next = self.banks[b].read_data.val();
+            }
+        }
+        for c in 0..self.sums.len() {
+            self.word_sh[c].next = self.rom.read_data.val() >> self.cls_shift[c].val();
+            self.code[c].next = self.word_sh[c].val().get_bits::<SCORE_BITS>(0) & self.code_mask.val();
+            self.neg[c].next = (self.code[c].val() & self.sign_mask.val()) != 0;
+            self.mag[c].next = self.code[c].val() & self.mag_mask.val();
+            self.zero[c].next = !self.sign_only.val() & (self.mag[c].val() == 0);
+            self.shift[c].next = self.mag[c].val() + self.off_pos.val() - self.mag_bias.val();
+            if self.neg[c].val() {
+                self.shift[c].next = self.mag[c].val() + self.off_neg.val() - self.mag_bias.val();
+            }
+            self.term[c].next = self.x.val() << self.shift[c].val();
+            if self.x_v.q.val() & !self.zero[c].val() {
+                self.sums[c].d.next = self.sums[c].q.val() + self.term[c].val();
+                if self.neg[c].val() {
+                    self.sums[c].d.next = self.sums[c].q.val() - self.term[c].val();
+                }
+            }
+            self.score[c].next = (self.sums[c].q.val() << self.frac.val()) + self.bias[c].val();
+        }
+        // The last feature's sums land as phase 2 ends; then the argmax, class 0 first, the first largest kept.
+        if self.phase.q.val() == 2 {
+            self.phase.d.next = 3.into();
+            self.arg.d.next = 0.into();
+        }
+        self.cand.next = 0.into();
+        for c in 0..self.sums.len() {
+            if self.arg.q.val() == self.cls_id[c].val() {
+                self.cand.next = self.score[c].val() ^ self.flip.val();
+            }
+        }
+        if self.phase.q.val() == 3 {
+            self.arg.d.next = self.arg.q.val() + 1;
+            if (self.arg.q.val() == 0) | (self.cand.val() > self.best.q.val()) {
+                self.best.d.next = self.cand.val();
+                self.best_i.d.next = self.arg.q.val();
+            }
+            if self.arg.q.val() == self.cls_last.val() {
+                self.phase.d.next = 0.into();
+                self.done_q.d.next = true;
+            }
+        }
+        self.done.next = self.done_q.q.val();
+        self.winner.next = self.best_i.q.val();
+    }
+}

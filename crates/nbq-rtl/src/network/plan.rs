@@ -1,0 +1,348 @@
+//! The network top's plan: every size, width, memory image and schedule count of the accelerator, computed from
+//! the network IR ([`IntNet`]) and the engines' output-channel parallelism `Pm` per layer. The hardware blocks are
+//! built from a plan and nothing else, and the cycle model that `nbq build` reports comes from it too.
+//!
+//! # Schedule (the layer-sequential, engine-per-layer schedule)
+//! Each conv layer has its own SVPE engine of `(Pn, Pm) = (1, Pm)`: one input channel at a time and `Pm` output
+//! channels. A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner.
+//! A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
+//! `k + 1` flush pixels, and waits for its last window. The window sums of input channel `c` are added to the
+//! tile's partial sums (one block RAM per output channel); after the last input channel the totals pass the
+//! layer's comparator bank, then the 2×2 max-pool, and are written to the next layer's input memory. The fully
+//! connected head reads the last feature map in PyTorch's flatten order, one feature per cycle, and adds
+//! `±(x << shift)` for every class at once; then the argmax.
+//!
+//! # Memories
+//! Layer `l`'s input memory has `P_in` banks (`P_in = 1` for the image, otherwise the previous layer's `Pm`):
+//! channel `c` is bank `c % P_in` at word `(c / P_in) * H * W + y * W + x`, so a producing tile writes its `Pm`
+//! channels in one cycle and a consuming pass reads its channel from one bank.
+
+use nbq_quant::golden::width::accumulator_width;
+use nbq_quant::net::{ConvLayer, IntNet, NetInput, HEAD_BIAS_FRACTION_BITS};
+use nbq_quant::Term;
+
+use crate::config::ConfigError;
+use crate::conv::{weight_lanes, weight_load_cycles, Latency, Level};
+use crate::widths::Widths;
+use crate::DesignConfig;
+
+/// Most output channels one engine computes at once (8-bit codes packed in a 64-bit bus).
+pub const MAX_PM: usize = 8;
+/// Most classes (score registers and the reply's length).
+pub const MAX_CLASSES: usize = 16;
+/// Bits of the head's scores (two's complement) on the output stream.
+pub const SCORE_BITS: usize = 32;
+/// Cycles a pass waits after its last window so that its last feature-map write has landed.
+pub const PASS_TAIL: usize = 4;
+
+/// Why a network cannot be built as a network top.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The network needs something the network top does not have; names the layer and what is allowed.
+    #[error("{what}: {why}")]
+    Unsupported { what: String, why: String },
+    /// A layer's engine design is invalid.
+    #[error("conv layer {layer}'s engine: {source}")]
+    Engine { layer: usize, source: ConfigError },
+    #[error(transparent)]
+    Quant(#[from] nbq_quant::QuantError),
+}
+
+fn unsupported(what: impl Into<String>, why: impl Into<String>) -> NetError {
+    NetError::Unsupported { what: what.into(), why: why.into() }
+}
+
+/// One conv layer of the top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvPlan {
+    pub layer: ConvLayer,
+    /// The layer's engine (shift PEs, `(1, pm)`).
+    pub engine: DesignConfig,
+    pub pm: usize,
+    /// Banks of the input memory.
+    pub p_in: usize,
+    /// Words per input bank: `ceil(C / p_in) * H * W`.
+    pub in_depth: usize,
+    /// Significant bits of a stored input value (unsigned).
+    pub in_value_bits: usize,
+    /// Convolution output size.
+    pub out_h: usize,
+    pub out_w: usize,
+    /// Size written to the next layer's memory per channel (after the pool).
+    pub next_h: usize,
+    pub next_w: usize,
+    pub tiles: usize,
+    pub load_cycles: usize,
+    /// Weight-bus words of every pass, pass after pass (tile outer, input channel inner).
+    pub weight_words: Vec<u16>,
+    /// Bits of the partial sums over all input channels (the partial-sum memories' width).
+    pub total_bits: usize,
+    pub thresholds: Vec<i64>,
+}
+
+impl ConvPlan {
+    /// Flush pixels after each pass's stream: the engine's latency in consumed pixels.
+    pub fn flush(&self) -> usize {
+        Latency::of(self.layer.k, Level::Engine).pixels
+    }
+
+    /// Cycles of one pass: loading, streaming, flushing, the last window's registers and the tail.
+    pub fn pass_cycles(&self) -> usize {
+        let l = &self.layer;
+        self.load_cycles
+            + l.in_height * l.in_width
+            + self.flush()
+            + Latency::of(l.k, Level::Engine).registers
+            + PASS_TAIL
+            + 2
+    }
+
+    pub fn passes(&self) -> usize {
+        self.tiles * self.layer.in_channels
+    }
+
+    pub fn cycles(&self) -> usize {
+        self.passes() * self.pass_cycles()
+    }
+}
+
+/// The head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FcPlan {
+    pub p_in: usize,
+    pub channels: usize,
+    /// Positions per channel (`H * W` of the last feature map).
+    pub plane: usize,
+    pub in_depth: usize,
+    pub in_value_bits: usize,
+    pub classes: usize,
+    pub code_bits: usize,
+    pub offsets: (u8, u8),
+    /// One word per feature: class `c`'s code in bits `c * n .. (c + 1) * n`.
+    pub words: Vec<u128>,
+    /// The integer bias of each class in score units.
+    pub bias: Vec<i64>,
+}
+
+impl FcPlan {
+    pub fn features(&self) -> usize {
+        self.channels * self.plane
+    }
+
+    /// Features, the pipeline, and the argmax over the classes.
+    pub fn cycles(&self) -> usize {
+        self.features() + 3 + self.classes + 1
+    }
+}
+
+/// Every number of a network top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetPlan {
+    pub input: NetInput,
+    pub convs: Vec<ConvPlan>,
+    pub fc: FcPlan,
+    /// Accumulator tier and line-address width shared by every engine (the largest any layer needs).
+    pub acc_tier: usize,
+    pub line_addr_bits: usize,
+}
+
+impl NetPlan {
+    /// Plans `net` with `pm[l]` output channels per engine (`pm` shorter than the layers repeats its last value;
+    /// each is clipped to the layer's channels).
+    pub fn new(net: &IntNet, pm: &[usize]) -> Result<NetPlan, NetError> {
+        net.check()?;
+        if net.convs.is_empty() {
+            return Err(unsupported("the network", "has no conv layer; the network top needs at least one"));
+        }
+        if net.input.max_pixel > 255 {
+            return Err(unsupported(
+                "the input",
+                format!("has pixels up to {}; the input stream carries 8-bit pixels (0..=255)", net.input.max_pixel),
+            ));
+        }
+        let mut convs = Vec::new();
+        let mut p_in = 1;
+        for l in 0..net.convs.len() {
+            let layer = net.conv_layer(l);
+            let want = pm.get(l).or(pm.last()).copied().unwrap_or(1);
+            if !(1..=MAX_PM).contains(&want) {
+                return Err(unsupported(format!("conv layer {l}"), format!("Pm = {want}; allowed 1..={MAX_PM}")));
+            }
+            let pm = want.min(layer.out_channels);
+            convs.push(Self::conv(net, l, layer, pm, p_in)?);
+            p_in = pm;
+        }
+        let fc = Self::head(net, p_in)?;
+        let acc_tier = convs.iter().map(|c| c.engine.acc_tier).max().unwrap_or(32);
+        let line_addr_bits = convs.iter().map(|c| c.engine.line_addr_bits).max().unwrap_or(4);
+        for (l, c) in convs.iter().enumerate() {
+            if c.total_bits > acc_tier {
+                return Err(unsupported(
+                    format!("conv layer {l}"),
+                    format!("needs {}-bit partial sums; the engines' tier is {acc_tier} bits", c.total_bits),
+                ));
+            }
+        }
+        Ok(NetPlan { input: net.input, convs, fc, acc_tier, line_addr_bits })
+    }
+
+    fn conv(net: &IntNet, l: usize, layer: ConvLayer, pm: usize, p_in: usize) -> Result<ConvPlan, NetError> {
+        let (c, m, k, h, w) = (layer.in_channels, layer.out_channels, layer.k, layer.in_height, layer.in_width);
+        let what = format!("conv layer {l}");
+        // The flush that follows each pass must complete no window of its own (its k + 1 pixels start a fresh
+        // image and must stay in its first k - 1 rows), or its sums would come out during the next pass.
+        if k < 2 || k + 1 > w * (k - 1) {
+            return Err(unsupported(
+                what,
+                format!("a {k}x{k} kernel on {w}-pixel rows; the network top needs k >= 2 and k + 1 <= W * (k - 1)"),
+            ));
+        }
+        if layer.out_bits > 8 || layer.out_bits == 0 {
+            return Err(unsupported(what, format!("{}-bit activations; allowed 1..=8", layer.out_bits)));
+        }
+        let name = format!("conv{l}");
+        let engine = DesignConfig::new(super::layer_design(net, l, &name, 1, pm), &name)
+            .map_err(|source| NetError::Engine { layer: l, source })?;
+        let (out_h, out_w) = (h + 1 - k, w + 1 - k);
+        let (next_h, next_w) = if layer.pool { (out_h / 2, out_w / 2) } else { (out_h, out_w) };
+        let tiles = m.div_ceil(pm);
+        let in_depth = c.div_ceil(p_in) * h * w;
+        let next_depth = tiles * next_h * next_w;
+        for (name, depth) in [("input memory", in_depth), ("output memory", next_depth), ("image", h * w)] {
+            if depth > 1 << 16 {
+                return Err(unsupported(what, format!("its {name} has {depth} words; at most 65,536 are allowed")));
+            }
+        }
+        let in_value_bits = if l == 0 {
+            (16 - net.input.max_pixel.leading_zeros() as usize).max(1)
+        } else {
+            usize::from(net.convs[l - 1].act.bits)
+        };
+        // Weight words: for each pass (tile t, input channel ci), the kernels of output channels t*pm + o in the
+        // engine's MCKK order with Pn = 1 (zero codes past the layer's channels), through the engine's lanes.
+        let codes = net.convs[l].weights.codes();
+        let n = layer.code_bits as usize;
+        let lanes = weight_lanes(n, 1, pm);
+        let load_cycles = weight_load_cycles(k, n, 1, pm);
+        let mut weight_words = Vec::new();
+        for t in 0..tiles {
+            for ci in 0..c {
+                let mut kernels = Vec::with_capacity(pm * k * k);
+                for o in 0..pm {
+                    let mo = t * pm + o;
+                    for i in 0..k * k {
+                        kernels.push(if mo < m { u16::from(codes[(mo * c + ci) * k * k + i]) } else { 0 });
+                    }
+                }
+                let words = crate::conv::load_words(k, lanes, n, &kernels);
+                debug_assert_eq!(words.len(), load_cycles);
+                weight_words.extend(words.into_iter().map(|w| w as u16));
+            }
+        }
+        if weight_words.len() > 1 << 16 {
+            return Err(unsupported(
+                what,
+                format!("needs {} weight-bus words; its weight memory holds at most 65,536", weight_words.len()),
+            ));
+        }
+        let group = net.convs[l].weights.groups()[0];
+        let format = net.convs[l].weights.format();
+        let total_bits = accumulator_width(layer.in_bits, format, group, k as u32, c as u32)? as usize;
+        let thresholds = net.convs[l].act.thresholds.clone();
+        if thresholds.is_empty() || thresholds.len() > 255 {
+            return Err(unsupported(what, format!("{} thresholds; allowed 1..=255", thresholds.len())));
+        }
+        if let Some(i) = (1..thresholds.len()).find(|&i| thresholds[i] < thresholds[i - 1]) {
+            return Err(unsupported(what, format!("threshold {i} ({}) is below the one before it", thresholds[i])));
+        }
+        let bound = 1i64 << (total_bits - 1).min(62);
+        if thresholds.iter().any(|t| t.abs() > bound) {
+            return Err(unsupported(what, format!("a threshold lies outside its {total_bits}-bit partial sums")));
+        }
+        Ok(ConvPlan {
+            layer,
+            engine,
+            pm,
+            p_in,
+            in_depth,
+            in_value_bits,
+            out_h,
+            out_w,
+            next_h,
+            next_w,
+            tiles,
+            load_cycles,
+            weight_words,
+            total_bits,
+            thresholds,
+        })
+    }
+
+    fn head(net: &IntNet, p_in: usize) -> Result<FcPlan, NetError> {
+        let (channels, h, w) = net.in_dims(net.convs.len());
+        let plane = h * w;
+        let s = net.fc.shape();
+        let (classes, features) = (s[0], s[1]);
+        if classes > MAX_CLASSES {
+            return Err(unsupported("the head", format!("has {classes} classes; at most {MAX_CLASSES} are allowed")));
+        }
+        let n = usize::from(net.fc.format().bits());
+        if classes * n > 128 {
+            return Err(unsupported("the head", format!("{classes} classes of {n}-bit codes exceed a 128-bit word")));
+        }
+        let codes = net.fc.codes();
+        let words: Vec<u128> = (0..features)
+            .map(|f| (0..classes).fold(0u128, |acc, c| acc | u128::from(codes[c * features + f]) << (c * n)))
+            .collect();
+        let bias = net.head_bias()?;
+        // The largest |score|: every feature at its largest code times the class's |term|, the fraction bits,
+        // the bias.
+        let x_max = (1i128 << net.convs[net.convs.len() - 1].act.bits) - 1;
+        let terms = net.fc.terms();
+        for (c, &b) in bias.iter().enumerate() {
+            let sum: i128 = terms[c * features..(c + 1) * features]
+                .iter()
+                .map(|t| match t {
+                    Term::Zero => 0,
+                    t => t.to_i128().map_or(i128::MAX / 4, |v| v.abs() * x_max),
+                })
+                .fold(0i128, |a, v| a.saturating_add(v));
+            let score = sum.saturating_mul(1 << HEAD_BIAS_FRACTION_BITS).saturating_add(i128::from(b).abs());
+            if score >= 1i128 << (SCORE_BITS - 1) {
+                return Err(unsupported(
+                    "the head",
+                    format!("class {c}'s score can reach {score}; scores are {SCORE_BITS}-bit two's complement"),
+                ));
+            }
+        }
+        let g = net.fc.groups()[0];
+        let in_depth = channels.div_ceil(p_in) * plane;
+        Ok(FcPlan {
+            p_in,
+            channels,
+            plane,
+            in_depth,
+            in_value_bits: usize::from(net.convs[net.convs.len() - 1].act.bits),
+            classes,
+            code_bits: n,
+            offsets: (g.offset_pos, g.offset_neg),
+            words,
+            bias,
+        })
+    }
+
+    /// Cycles from the image's last pixel to the reply's first word.
+    pub fn compute_cycles(&self) -> usize {
+        self.convs.iter().map(ConvPlan::cycles).sum::<usize>() + self.fc.cycles() + 2
+    }
+
+    /// Cycles per image on the stream: receiving its pixels, computing, and replying `1 + classes` words.
+    pub fn image_cycles(&self) -> usize {
+        self.input.height * self.input.width + self.compute_cycles() + 1 + self.fc.classes
+    }
+
+    /// The engine widths of conv layer `l`.
+    pub fn widths(&self, l: usize) -> Widths {
+        self.convs[l].engine.widths
+    }
+}
