@@ -179,3 +179,38 @@ fn demo_runs_on_the_bundled_model() {
     assert!(d.path().join("hdl/digits_conv1.v").exists() && d.path().join("hdl/vpe_k3/params.json").exists());
     assert!(s.contains("| float CNN (359 test images) |") && s.contains("demo finished"), "{s}");
 }
+
+#[test]
+fn build_writes_the_network_top_and_its_plan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ck = root.join("models/digits-lenet-rg-3bit.safetensors");
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("net");
+    let o = nbq(&["build", "-m", ck.to_str().unwrap(), "--pm", "2,4", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = fs::read_to_string(out.join("network.v")).unwrap();
+    assert!(v.contains("module top(clock,s_tdata,s_tvalid,s_tready,s_tlast,m_tdata,m_tvalid,m_tready,m_tlast);"));
+    let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let pms: Vec<u64> = plan["layers"].as_array().unwrap().iter().map(|l| l["pm"].as_u64().unwrap()).collect();
+    assert_eq!(pms, vec![2, 4]);
+    // Layer 1: 8 input channels times 16 / 4 output tiles.
+    assert_eq!(plan["layers"][1]["passes"].as_u64(), Some(32));
+    assert_eq!(plan["classes"].as_u64(), Some(10));
+    // Refusals name the value and what is allowed, and write nothing.
+    let bad = d.path().join("bad");
+    for (args, want) in [
+        (vec!["--pm", "9"], "9 is not in 1..=8"),
+        (vec!["--pm", "1,2,3"], "--pm lists 3 values; the network has 2 conv layers"),
+        (vec!["--target", "alchitry-cu"], "only --target sim"),
+    ] {
+        let mut a = vec!["build", "-m", ck.to_str().unwrap(), "-o", bad.to_str().unwrap()];
+        a.extend(args);
+        let o = nbq(&a);
+        assert!(!o.status.success(), "{a:?}");
+        assert!(stderr(&o).contains(want), "{a:?}: {}", stderr(&o));
+        assert!(!bad.exists());
+    }
+    let float = root.join("models/digits-lenet-float.safetensors");
+    let o = nbq(&["build", "-m", float.to_str().unwrap(), "-o", bad.to_str().unwrap()]);
+    assert!(stderr(&o).contains("is a float checkpoint"), "{}", stderr(&o));
+}

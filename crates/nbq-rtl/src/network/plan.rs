@@ -346,3 +346,121 @@ impl NetPlan {
         self.convs[l].engine.widths
     }
 }
+
+/// One memory of the top, for reports and fit checks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MemoryInfo {
+    pub name: String,
+    pub words: usize,
+    pub bits: usize,
+}
+
+/// One conv layer as `plan.json` states it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LayerInfo {
+    pub k: usize,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub in_height: usize,
+    pub in_width: usize,
+    pub pool: bool,
+    pub act_bits: usize,
+    pub code_bits: usize,
+    pub pm: usize,
+    pub passes: usize,
+    pub cycles: usize,
+}
+
+/// What `plan.json` holds: the schedule, the memories and the cycle model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlanReport {
+    pub generator: String,
+    pub input: NetInput,
+    pub classes: usize,
+    pub layers: Vec<LayerInfo>,
+    pub head_features: usize,
+    pub head_cycles: usize,
+    pub memories: Vec<MemoryInfo>,
+    pub acc_tier: usize,
+    /// Cycles from an image's first pixel to its reply's last word, without stalls (the model of
+    /// [`NetPlan::image_cycles`]; the co-simulation measures the real figure).
+    pub cycles_per_image: usize,
+    pub images_per_second_at_100mhz: f64,
+    pub protocol: String,
+}
+
+impl NetPlan {
+    /// Every memory of the top.
+    pub fn memories(&self) -> Vec<MemoryInfo> {
+        let mut v = Vec::new();
+        for (l, c) in self.convs.iter().enumerate() {
+            for b in 0..c.p_in {
+                v.push(MemoryInfo { name: format!("conv{l}.input{b}"), words: c.in_depth, bits: c.in_value_bits });
+            }
+            v.push(MemoryInfo { name: format!("conv{l}.weights"), words: c.weight_words.len(), bits: 16 });
+            if c.layer.in_channels > 1 {
+                for i in 0..c.pm {
+                    v.push(MemoryInfo {
+                        name: format!("conv{l}.partial{i}"),
+                        words: c.out_h * c.out_w,
+                        bits: c.total_bits,
+                    });
+                }
+            }
+            for line in 0..c.pm * (c.layer.k - 1) {
+                v.push(MemoryInfo {
+                    name: format!("conv{l}.line{line}"),
+                    words: 1 << c.engine.line_addr_bits,
+                    bits: crate::widths::BUS_BITS,
+                });
+            }
+        }
+        for b in 0..self.fc.p_in {
+            v.push(MemoryInfo { name: format!("fc.input{b}"), words: self.fc.in_depth, bits: self.fc.in_value_bits });
+        }
+        v.push(MemoryInfo {
+            name: "fc.weights".into(),
+            words: self.fc.words.len(),
+            bits: self.fc.classes * self.fc.code_bits,
+        });
+        v
+    }
+
+    /// The report `nbq build` writes as `plan.json`.
+    pub fn report(&self) -> PlanReport {
+        let cycles = self.image_cycles();
+        PlanReport {
+            generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
+            input: self.input,
+            classes: self.fc.classes,
+            layers: self
+                .convs
+                .iter()
+                .map(|c| LayerInfo {
+                    k: c.layer.k,
+                    in_channels: c.layer.in_channels,
+                    out_channels: c.layer.out_channels,
+                    in_height: c.layer.in_height,
+                    in_width: c.layer.in_width,
+                    pool: c.layer.pool,
+                    act_bits: c.layer.in_bits as usize,
+                    code_bits: c.layer.code_bits as usize,
+                    pm: c.pm,
+                    passes: c.passes(),
+                    cycles: c.cycles(),
+                })
+                .collect(),
+            head_features: self.fc.features(),
+            head_cycles: self.fc.cycles(),
+            memories: self.memories(),
+            acc_tier: self.acc_tier,
+            cycles_per_image: cycles,
+            images_per_second_at_100mhz: 100e6 / cycles as f64,
+            protocol: "AXI4-Stream in: s_tdata[7:0] one pixel per beat in raster order, s_tlast on the image's last \
+                       pixel; AXI4-Stream out: m_tdata[31:0], 1 + classes words (status: bits 7..0 class, bit 8 short \
+                       frame, bit 9 long frame, bit 10 pixel out of range; then each class's 32-bit two's complement \
+                       score), m_tlast on the last; see nbq_rtl::network::top"
+                .into(),
+        }
+    }
+}
