@@ -127,3 +127,76 @@ fn a_flipped_weight_code_bit_is_caught() {
         .count();
     assert!(differ > 0, "a corrupted weight code went unnoticed on 10 images");
 }
+
+mod serial {
+    use super::*;
+    use nbq_rtl::network::generate_uart_top;
+    use nbq_rtl::network::protocol::{self, decode_reply, frame, reply_len};
+    use nbq_tb::nettop::{Chunk, SerialSim};
+
+    /// Sends each frame, waits for its reply, decodes every reply.
+    fn session(sim: &SerialSim, frames: &[(u32, Vec<u8>)], classes: usize) -> Vec<protocol::Reply> {
+        let n = reply_len(classes) as u32;
+        let chunks: Vec<Chunk> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, (gap, b))| Chunk { gap_cycles: *gap, bytes: b.clone(), wait_total: n * (i as u32 + 1) })
+            .collect();
+        let r = sim.run(&chunks, 20_000_000).unwrap();
+        let st: Vec<_> = r.received.chunks(n as usize).map(|b| decode_reply(b, classes).map(|r| r.status)).collect();
+        assert_eq!(r.received.len(), frames.len() * n as usize, "one reply per frame: {st:?}");
+        eprintln!("{} frames in {} cycles, {:.0} cycles/s", frames.len(), r.cycles, r.cycles as f64 / r.seconds);
+        r.received.chunks(n as usize).map(|b| decode_reply(b, classes).unwrap()).collect()
+    }
+
+    /// The board top through its UART pins (divisor 8: the same RTL as the board's 100, bit times shortened):
+    /// good frames are classified as the golden network does, bad frames get their error replies and the next
+    /// good frame is right.
+    #[test]
+    fn uart_top_classifies_and_survives_bad_frames() {
+        let (net, split) = digits();
+        let test = split.test.take(6);
+        let plan = NetPlan::new(&net, &[4]).unwrap();
+        let divisor = 8;
+        let sim = SerialSim::build(&generate_uart_top(&plan, divisor).unwrap(), divisor).unwrap();
+        let imgs = frames(&net, &test.pixels);
+        let want = golden(&net, &test.pixels, 6);
+        let mut bad_crc = frame(&imgs[1]);
+        let last = bad_crc.len() - 1;
+        bad_crc[last] ^= 0x55;
+        let mut wrong_len = frame(&imgs[2][..60]);
+        wrong_len.truncate(wrong_len.len() - 1);
+        let truncated = frame(&imgs[3])[..30].to_vec();
+        let mut range = imgs[4].clone();
+        range[3] = 99;
+        let garbage: Vec<u8> = [0x00, 0xa5, 0x13, 0x5a].iter().copied().chain(frame(&imgs[5])).collect();
+        let quiet = (protocol::QUIET_BYTES * 10 * divisor * 2) as u32;
+        let stream = vec![
+            (0, frame(&imgs[0])),
+            (0, bad_crc),
+            (0, frame(&imgs[1])),
+            (0, wrong_len),
+            (quiet, frame(&imgs[2])),
+            (0, truncated),
+            (0, frame(&imgs[3])),
+            (0, frame(&range)),
+            (0, frame(&imgs[4])),
+            (0, garbage),
+        ];
+        let replies = session(&sim, &stream, plan.fc.classes);
+        let statuses: Vec<u8> = replies.iter().map(|r| r.status).collect();
+        use protocol::{STATUS_CRC, STATUS_LENGTH, STATUS_RANGE, STATUS_SKIPPED, STATUS_TIMEOUT};
+        assert_eq!(
+            statuses,
+            vec![0, STATUS_CRC, 0, STATUS_LENGTH, 0, STATUS_TIMEOUT, 0, STATUS_RANGE, 0, STATUS_SKIPPED]
+        );
+        for (reply, img) in [(0, 0), (2, 1), (4, 2), (6, 3), (8, 4), (9, 5)] {
+            let g32: Vec<i32> = want[img].iter().map(|&v| v as i32).collect();
+            assert_eq!(replies[reply].scores, g32, "reply {reply}");
+            assert_eq!(usize::from(replies[reply].class), argmax(&want[img]), "reply {reply}");
+        }
+        for reply in [1, 3, 5, 7] {
+            assert_eq!((replies[reply].class, replies[reply].scores.iter().any(|&s| s != 0)), (0, false));
+        }
+    }
+}

@@ -17,11 +17,14 @@ pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) ->
         .shape(pn.clamp(1, layer.in_channels), pm.clamp(1, layer.out_channels))
 }
 
+pub mod board;
 pub mod conv_unit;
 pub mod fc_unit;
 pub mod mem;
 pub mod plan;
+pub mod protocol;
 pub mod top;
+pub mod uart;
 
 pub use plan::{NetError, NetPlan};
 pub use top::NetTop;
@@ -29,6 +32,22 @@ pub use top::NetTop;
 /// The Verilog of the streaming network top of `plan` (module `top`; ports in [`top`]), identical modules
 /// collapsed.
 pub fn generate_top(plan: &NetPlan) -> Result<String, crate::emit::EmitError> {
+    emit(plan, None)
+}
+
+/// The Verilog of the board top of `plan` with its UART at `divisor` clocks per bit (module `top`, ports
+/// `clock`, `uart_rx`, `uart_tx`, `leds`; see [`board`]).
+pub fn generate_uart_top(plan: &NetPlan, divisor: usize) -> Result<String, crate::emit::EmitError> {
+    if divisor < uart::MIN_DIVISOR || divisor >= 1 << 16 {
+        return Err(crate::emit::EmitError::Check(format!(
+            "a UART divisor of {divisor} clocks per bit; allowed {}..=65535",
+            uart::MIN_DIVISOR
+        )));
+    }
+    emit(plan, Some(divisor))
+}
+
+fn emit(plan: &NetPlan, divisor: Option<usize>) -> Result<String, crate::emit::EmitError> {
     macro_rules! top {
         (; $($tier:literal),+) => {
             match plan.acc_tier {
@@ -45,7 +64,10 @@ pub fn generate_top(plan: &NetPlan) -> Result<String, crate::emit::EmitError> {
     macro_rules! line_bits {
         ($plan:expr, $tier:literal ; $($aw:literal),+) => {
             match $plan.line_addr_bits {
-                $($aw => crate::emit::verilog(&mut NetTop::<$tier, $aw>::new($plan)),)+
+                $($aw => match divisor {
+                    None => crate::emit::verilog(&mut NetTop::<$tier, $aw>::new($plan)),
+                    Some(d) => crate::emit::verilog(&mut board::UartTop::<$tier, $aw>::new($plan, d)),
+                },)+
                 a => unreachable!("line address width {a} is not one of config::LINE_ADDR_BITS"),
             }
         };

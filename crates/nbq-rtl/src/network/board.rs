@@ -1,0 +1,334 @@
+//! The board top with a serial host link: the streaming network top ([`super::top`]) behind a UART and the frame
+//! parser and reply writer of [`super::protocol`]. On the Alchitry Cu the UART is the on-board FTDI chip's
+//! (ports `uart_rx`, `uart_tx`); `leds[3:0]` show the parser's state and `leds[7]` a heartbeat.
+//!
+//! The pixels of a frame go to the network as they arrive (the network's input is ready while the board waits
+//! for a frame); the CRC byte follows the last pixel, so a frame whose CRC is wrong is still computed and its
+//! result replaced by the CRC error reply. A line that goes quiet inside a frame ends the frame: a partial image
+//! already in the network is closed with `s_tlast` (the network answers it with a short-frame error, which the
+//! board drops) and the host gets a timeout reply.
+
+use rust_hdl::prelude::*;
+
+use super::plan::NetPlan;
+use super::protocol::{
+    reply_len, FRAME_SYNC, QUIET_BYTES, REPLY_SYNC, STATUS_CRC, STATUS_LENGTH, STATUS_RANGE, STATUS_TIMEOUT,
+};
+use super::top::NetTop;
+use super::uart::{Crc8, UartRx, UartTx};
+
+const HUNT0: u64 = 0;
+const HUNT1: u64 = 1;
+const LEN0: u64 = 2;
+const LEN1: u64 = 3;
+const DATA: u64 = 4;
+const CRC: u64 = 5;
+const NETWAIT: u64 = 6;
+const REPLY: u64 = 7;
+const DRAIN: u64 = 8;
+
+#[derive(LogicBlock)]
+pub struct UartTop<const ACC: usize, const AW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub uart_rx: Signal<In, Bit>,
+    pub uart_tx: Signal<Out, Bit>,
+    pub leds: Signal<Out, Bits<8>>,
+    pub net: NetTop<ACC, AW>,
+    rx: UartRx,
+    tx: UartTx,
+    rcrc: Crc8,
+    tcrc: Crc8,
+    state: DFF<Bits<8>>,
+    len_lo: DFF<Bits<16>>,
+    cnt: DFF<Bits<16>>,
+    crc: DFF<Bits<8>>,
+    skipped: DFF<Bit>,
+    quiet: DFF<Bits<24>>,
+    status: DFF<Bits<8>>,
+    nstat: DFF<Bits<32>>,
+    scores: Vec<DFF<Bits<32>>>,
+    beat: DFF<Bits<8>>,
+    netdone: DFF<Bit>,
+    tidx: DFF<Bits<8>>,
+    tcrc_q: DFF<Bits<8>>,
+    go: DFF<Bit>,
+    txb: DFF<Bits<8>>,
+    heart: DFF<Bits<27>>,
+    hw: Constant<Bits<16>>,
+    hw_last: Constant<Bits<16>>,
+    quiet_max: Constant<Bits<24>>,
+    reply_n: Constant<Bits<8>>,
+    crc_idx: Constant<Bits<8>>,
+    byte_idx: Vec<Constant<Bits<8>>>,
+    byte_sh: Vec<Constant<Bits<32>>>,
+    beat_id: Vec<Constant<Bits<8>>>,
+    k: Vec<Constant<Bits<8>>>,
+    err_bits: Constant<Bits<32>>,
+    eight: Constant<Bits<16>>,
+    hi: Constant<Bits<8>>,
+    len_full: Signal<Local, Bits<16>>,
+    tbyte: Signal<Local, Bits<8>>,
+    shifted: Vec<Signal<Local, Bits<32>>>,
+}
+
+fn b8(v: u64) -> Constant<Bits<8>> {
+    Constant::new(Bits::<8>::from(v))
+}
+
+impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
+    /// The board top of `plan` with a UART of `divisor` clocks per bit.
+    pub fn new(plan: &NetPlan, divisor: usize) -> Self {
+        let classes = plan.fc.classes;
+        let hw = plan.input.height * plan.input.width;
+        Self {
+            clock: Default::default(),
+            uart_rx: Default::default(),
+            uart_tx: Default::default(),
+            leds: Default::default(),
+            net: NetTop::new(plan),
+            rx: UartRx::new(divisor),
+            tx: UartTx::new(divisor),
+            rcrc: Default::default(),
+            tcrc: Default::default(),
+            state: Default::default(),
+            len_lo: Default::default(),
+            cnt: Default::default(),
+            crc: Default::default(),
+            skipped: Default::default(),
+            quiet: Default::default(),
+            status: Default::default(),
+            nstat: Default::default(),
+            scores: (0..classes).map(|_| Default::default()).collect(),
+            beat: Default::default(),
+            netdone: Default::default(),
+            tidx: Default::default(),
+            tcrc_q: Default::default(),
+            go: Default::default(),
+            txb: Default::default(),
+            heart: Default::default(),
+            hw: Constant::new(Bits::<16>::from(hw as u64)),
+            hw_last: Constant::new(Bits::<16>::from(hw as u64 - 1)),
+            quiet_max: Constant::new(Bits::<24>::from((QUIET_BYTES * 10 * divisor) as u64)),
+            reply_n: b8(reply_len(classes) as u64),
+            crc_idx: b8(reply_len(classes) as u64 - 1),
+            byte_idx: (0..4 * classes).map(|i| b8(4 + i as u64)).collect(),
+            byte_sh: (0..4).map(|j| Constant::new(Bits::<32>::from(8 * j as u64))).collect(),
+            beat_id: (0..classes).map(|c| b8(c as u64 + 1)).collect(),
+            k: [HUNT0, HUNT1, LEN0, LEN1, DATA, CRC, NETWAIT, REPLY, DRAIN]
+                .iter()
+                .chain(&[
+                    u64::from(FRAME_SYNC[0]),
+                    u64::from(FRAME_SYNC[1]),
+                    u64::from(REPLY_SYNC[0]),
+                    u64::from(REPLY_SYNC[1]),
+                    u64::from(STATUS_TIMEOUT),
+                    u64::from(STATUS_LENGTH),
+                    u64::from(STATUS_CRC),
+                    u64::from(STATUS_RANGE),
+                ])
+                .map(|&v| b8(v))
+                .collect(),
+            err_bits: Constant::new(Bits::<32>::from(0x700u64)),
+            eight: Constant::new(Bits::<16>::from(8u64)),
+            hi: b8(0x80),
+            len_full: Default::default(),
+            tbyte: Default::default(),
+            shifted: (0..4 * classes).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, len_lo, cnt, crc, skipped, quiet, status, nstat, beat, netdone, tidx, tcrc_q, go, txb,
+            heart
+        );
+        for c in 0..self.scores.len() {
+            self.scores[c].clock.next = self.clock.val();
+            self.scores[c].d.next = self.scores[c].q.val();
+        }
+        self.rx.clock.next = self.clock.val();
+        self.tx.clock.next = self.clock.val();
+        self.net.clock.next = self.clock.val();
+        self.rx.rx.next = self.uart_rx.val();
+        self.uart_tx.next = self.tx.tx.val();
+        self.heart.d.next = self.heart.q.val() + 1;
+        self.leds.next = self.state.q.val();
+        if self.heart.q.val().get_bit(26) {
+            self.leds.next = self.state.q.val() | self.hi.val();
+        }
+        // k: the state numbers 0..=8, then the sync bytes (9..=12) and the status codes (13..=16).
+        self.rcrc.crc_in.next = self.crc.q.val();
+        self.rcrc.data_in.next = self.rx.data.val();
+        self.net.s_tvalid.next = false;
+        self.net.s_tdata.next = self.rx.data.val();
+        self.net.s_tlast.next = false;
+        self.net.m_tready.next = true;
+        self.quiet.d.next = self.quiet.q.val() + 1;
+        if self.rx.valid.val() {
+            self.quiet.d.next = 0.into();
+        } else if self.quiet.q.val() == self.quiet_max.val() {
+            self.quiet.d.next = self.quiet.q.val();
+        }
+        self.len_full.next = (bit_cast::<16, 8>(self.rx.data.val()) << self.eight.val()) | self.len_lo.q.val();
+        if self.rx.valid.val() {
+            if self.state.q.val() == 0 {
+                if self.rx.data.val() == self.k[9].val() {
+                    self.state.d.next = 1.into();
+                } else {
+                    self.skipped.d.next = true;
+                }
+            }
+            if self.state.q.val() == 1 {
+                if self.rx.data.val() == self.k[10].val() {
+                    self.state.d.next = 2.into();
+                    self.crc.d.next = 0.into();
+                } else if self.rx.data.val() == self.k[9].val() {
+                    self.skipped.d.next = true;
+                } else {
+                    self.state.d.next = 0.into();
+                    self.skipped.d.next = true;
+                }
+            }
+            if self.state.q.val() == 2 {
+                self.len_lo.d.next = bit_cast::<16, 8>(self.rx.data.val());
+                self.crc.d.next = self.rcrc.crc_out.val();
+                self.state.d.next = 3.into();
+            }
+            if self.state.q.val() == 3 {
+                self.crc.d.next = self.rcrc.crc_out.val();
+                self.cnt.d.next = 0.into();
+                self.state.d.next = 4.into();
+                if self.len_full.val() != self.hw.val() {
+                    self.status.d.next = self.k[14].val();
+                    self.state.d.next = 7.into();
+                    self.tidx.d.next = 0.into();
+                }
+            }
+            if self.state.q.val() == 4 {
+                self.net.s_tvalid.next = true;
+                self.net.s_tlast.next = self.cnt.q.val() == self.hw_last.val();
+                self.crc.d.next = self.rcrc.crc_out.val();
+                self.cnt.d.next = self.cnt.q.val() + 1;
+                if self.cnt.q.val() == self.hw_last.val() {
+                    self.state.d.next = 5.into();
+                }
+            }
+            if self.state.q.val() == 5 {
+                self.state.d.next = 6.into();
+                if self.rx.data.val() != self.crc.q.val() {
+                    self.status.d.next = self.k[15].val();
+                }
+            }
+        }
+        // A quiet line inside a frame ends it.
+        if !self.rx.valid.val() & (self.quiet.q.val() == self.quiet_max.val()) {
+            if (self.state.q.val() == 2) | (self.state.q.val() == 3) {
+                self.status.d.next = self.k[13].val();
+                self.state.d.next = 7.into();
+                self.tidx.d.next = 0.into();
+            }
+            if self.state.q.val() == 4 {
+                self.status.d.next = self.k[13].val();
+                self.tidx.d.next = 0.into();
+                self.state.d.next = 7.into();
+                if self.cnt.q.val() != 0 {
+                    self.net.s_tvalid.next = true;
+                    self.net.s_tlast.next = true;
+                    self.net.s_tdata.next = 0.into();
+                    self.state.d.next = 6.into();
+                }
+            }
+            if self.state.q.val() == 5 {
+                self.status.d.next = self.k[13].val();
+                self.state.d.next = 6.into();
+            }
+            if self.state.q.val() == 8 {
+                self.state.d.next = 0.into();
+            }
+        }
+        // The network's reply (the status word, then the scores), taken whenever it comes: an image with a bad
+        // pixel is answered as soon as its last pixel is in, before the frame's CRC byte.
+        if self.net.m_tvalid.val() {
+            self.beat.d.next = self.beat.q.val() + 1;
+            if self.beat.q.val() == 0 {
+                self.nstat.d.next = self.net.m_tdata.val();
+            }
+            for c in 0..self.scores.len() {
+                if self.beat.q.val() == self.beat_id[c].val() {
+                    self.scores[c].d.next = self.net.m_tdata.val();
+                }
+            }
+            if self.net.m_tlast.val() {
+                self.netdone.d.next = true;
+                self.beat.d.next = 0.into();
+            }
+        }
+        if (self.state.q.val() == 6) & self.netdone.q.val() {
+            self.netdone.d.next = false;
+            self.state.d.next = 7.into();
+            self.tidx.d.next = 0.into();
+            if (self.status.q.val() == 0) & ((self.nstat.q.val() & self.err_bits.val()) != 0) {
+                self.status.d.next = self.k[16].val();
+            }
+        }
+        // The reply, one byte per UART character.
+        self.tbyte.next = self.tcrc_q.q.val();
+        if self.tidx.q.val() == 0 {
+            self.tbyte.next = self.k[11].val();
+        }
+        if self.tidx.q.val() == 1 {
+            self.tbyte.next = self.k[12].val();
+        }
+        if self.tidx.q.val() == 2 {
+            self.tbyte.next = self.status.q.val();
+            if self.skipped.q.val() {
+                self.tbyte.next = self.status.q.val() | self.hi.val();
+            }
+        }
+        if self.tidx.q.val() == 3 {
+            self.tbyte.next = 0.into();
+            if self.status.q.val() == 0 {
+                self.tbyte.next = self.nstat.q.val().get_bits::<8>(0);
+            }
+        }
+        for c in 0..self.scores.len() {
+            for j in 0..4 {
+                self.shifted[c * 4 + j].next = self.scores[c].q.val() >> self.byte_sh[j].val();
+                if self.tidx.q.val() == self.byte_idx[c * 4 + j].val() {
+                    self.tbyte.next = 0.into();
+                    if self.status.q.val() == 0 {
+                        self.tbyte.next = self.shifted[c * 4 + j].val().get_bits::<8>(0);
+                    }
+                }
+            }
+        }
+        self.tcrc.crc_in.next = self.tcrc_q.q.val();
+        self.tcrc.data_in.next = self.tbyte.val();
+        self.go.d.next = false;
+        self.tx.start.next = self.go.q.val();
+        self.tx.data.next = self.txb.q.val();
+        if self.state.q.val() == 7 {
+            if !self.tx.busy.val() & !self.go.q.val() {
+                if self.tidx.q.val() != self.reply_n.val() {
+                    self.go.d.next = true;
+                    self.txb.d.next = self.tbyte.val();
+                    self.tidx.d.next = self.tidx.q.val() + 1;
+                    self.tcrc_q.d.next = self.tcrc.crc_out.val();
+                    if self.tidx.q.val() < 2 {
+                        self.tcrc_q.d.next = 0.into();
+                    }
+                } else {
+                    self.state.d.next = 0.into();
+                    if self.status.q.val() == self.k[14].val() {
+                        self.state.d.next = 8.into();
+                    }
+                    self.status.d.next = 0.into();
+                    self.skipped.d.next = false;
+                }
+            }
+        }
+    }
+}
