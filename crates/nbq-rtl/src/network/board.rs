@@ -310,6 +310,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         self.go.d.next = false;
         self.tx.start.next = self.go.q.val();
         self.tx.data.next = self.txb.q.val();
+        #[allow(clippy::collapsible_if)] // rust-hdl's hdl_gen takes no `&&`
         if self.state.q.val() == 7 {
             if !self.tx.busy.val() & !self.go.q.val() {
                 if self.tidx.q.val() != self.reply_n.val() {

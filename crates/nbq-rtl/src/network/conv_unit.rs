@@ -9,11 +9,11 @@
 
 use rust_hdl::prelude::*;
 
+use super::bank::CodeBank;
 use super::mem::{BlockRam, MEM_ADDR_BITS};
 use super::plan::{ConvPlan, PASS_TAIL};
 use crate::conv::ShiftEngine;
 use crate::pe::SHIFT_BITS;
-use crate::requant::Requantizer;
 use crate::widths::BUS_BITS;
 
 /// Bits of the packed code buses (8-bit lanes).
@@ -36,7 +36,7 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     banks: Vec<BlockRam<BUS_BITS>>,
     weights: BlockRam<BUS_BITS>,
     accs: Vec<BlockRam<ACC>>,
-    requant: Vec<Requantizer<ACC, LANES_BITS>>,
+    requant: Vec<CodeBank<ACC, LANES_BITS>>,
     // Control: phase 0 idle, 1 load, 2 stream, 3 drain.
     phase: DFF<Bits<2>>,
     cnt: DFF<Addr>,
@@ -62,6 +62,11 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     f_inpool: DFF<Bit>,
     f_sum: Vec<DFF<Bits<ACC>>>,
     // The pool: the left window's codes, one row of pair maxima.
+    c_v: DFF<Bit>,
+    c_xodd: DFF<Bit>,
+    c_yodd: DFF<Bit>,
+    c_inpool: DFF<Bit>,
+    codes_q: DFF<Bits<LANES_BITS>>,
     hreg: DFF<Bits<LANES_BITS>>,
     rowbuf: Vec<DFF<Bits<LANES_BITS>>>,
     pidx: DFF<Addr>,
@@ -141,7 +146,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
                 .filter(|_| has_acc)
                 .map(|_| BlockRam::new(p.out_h * p.out_w, p.total_bits, true, vec![]))
                 .collect(),
-            requant: (0..pm).map(|_| Requantizer::new(&p.thresholds)).collect(),
+            requant: (0..pm).map(|_| CodeBank::new(&p.thresholds, p.total_bits)).collect(),
             phase: Default::default(),
             cnt: Default::default(),
             tile: Default::default(),
@@ -164,6 +169,11 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             f_yodd: Default::default(),
             f_inpool: Default::default(),
             f_sum: (0..pm).map(|_| Default::default()).collect(),
+            c_v: Default::default(),
+            c_xodd: Default::default(),
+            c_yodd: Default::default(),
+            c_inpool: Default::default(),
+            codes_q: Default::default(),
             hreg: Default::default(),
             rowbuf: (0..pw.max(1)).map(|_| Default::default()).collect(),
             pidx: Default::default(),
@@ -214,7 +224,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, cnt, tile, ch, rbank, rbase, wbase, obase, load_q, valid_q, clear_q, flush_q, bank_q,
-            oidx, ox, oy, tail, f_v, f_xodd, f_yodd, f_inpool, hreg, pidx, we_q, addr_q, data_q
+            oidx, ox, oy, tail, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q, hreg, pidx,
+            we_q, addr_q, data_q
         );
         for i in 0..self.f_sum.len() {
             self.f_sum[i].clock.next = self.clock.val();
@@ -368,13 +379,18 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
             self.requant[i].sum_in.next = self.f_sum[i].q.val();
             self.codes.next = self.codes.val() | (self.requant[i].code_out.val() << self.lane8[i].val());
         }
+        self.c_v.d.next = self.f_v.q.val();
+        self.c_xodd.d.next = self.f_xodd.q.val();
+        self.c_yodd.d.next = self.f_yodd.q.val();
+        self.c_inpool.d.next = self.f_inpool.q.val();
+        self.codes_q.d.next = self.codes.val();
         self.pair.next = 0.into();
         self.best.next = 0.into();
         #[allow(unused_parens)] // rust-hdl pastes the bound before `.into()`
         for last in (self.rowbuf.len() - 1)..self.rowbuf.len() {
             for i in 0..self.sh_a.len() {
                 self.sh_a[i].next = self.hreg.q.val() >> self.lane8[i].val();
-                self.sh_b[i].next = self.codes.val() >> self.lane8[i].val();
+                self.sh_b[i].next = self.codes_q.q.val() >> self.lane8[i].val();
                 self.sh_r[i].next = self.rowbuf[last].q.val() >> self.lane8[i].val();
                 self.lane_a[i].next = self.sh_a[i].val() & self.lane_mask.val();
                 self.lane_b[i].next = self.sh_b[i].val() & self.lane_mask.val();
@@ -393,20 +409,20 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
         }
         self.we_q.d.next = false;
         self.addr_q.d.next = self.obase.q.val() + self.pidx.q.val();
-        self.data_q.d.next = self.codes.val();
-        if self.f_v.q.val() & !self.pooling.val() {
+        self.data_q.d.next = self.codes_q.q.val();
+        if self.c_v.q.val() & !self.pooling.val() {
             self.we_q.d.next = true;
             self.pidx.d.next = self.pidx.q.val() + 1;
         }
-        if self.f_v.q.val() & self.pooling.val() & self.f_inpool.q.val() {
-            if !self.f_xodd.q.val() {
-                self.hreg.d.next = self.codes.val();
+        if self.c_v.q.val() & self.pooling.val() & self.c_inpool.q.val() {
+            if !self.c_xodd.q.val() {
+                self.hreg.d.next = self.codes_q.q.val();
             } else {
                 self.rowbuf[0].d.next = self.pair.val();
                 for j in 1..self.rowbuf.len() {
                     self.rowbuf[j].d.next = self.rowbuf[j - 1].q.val();
                 }
-                if self.f_yodd.q.val() {
+                if self.c_yodd.q.val() {
                     self.data_q.d.next = self.best.val();
                     self.we_q.d.next = true;
                     self.pidx.d.next = self.pidx.q.val() + 1;

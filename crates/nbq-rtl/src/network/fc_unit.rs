@@ -32,8 +32,8 @@ pub struct FcUnit {
     pub winner: Signal<Out, Bits<8>>,
     banks: Vec<BlockRam<SCORE_BITS>>,
     rom: BlockRam<128>,
-    // phase 0 idle, 1 features, 2 settle, 3 argmax.
-    phase: DFF<Bits<2>>,
+    // phase 0 idle, 1 features, 2 and 3 settle, 4 argmax.
+    phase: DFF<Bits<3>>,
     pos: DFF<Addr>,
     rbank: DFF<Bits<8>>,
     rbase: DFF<Addr>,
@@ -45,6 +45,16 @@ pub struct FcUnit {
     best: DFF<Score>,
     best_i: DFF<Bits<8>>,
     done_q: DFF<Bit>,
+    // The decoded feature (x, and each class's sign, zero flag and shift), registered.
+    d_v: DFF<Bit>,
+    d_x: DFF<Score>,
+    d_neg: Vec<DFF<Bit>>,
+    d_zero: Vec<DFF<Bit>>,
+    d_shift: Vec<DFF<Score>>,
+    sum_mask: Constant<Score>,
+    sum_sign: Constant<Score>,
+    sum_ext: Constant<Score>,
+    raw: Vec<Signal<Local, Score>>,
     // Build-time constants.
     plane: Constant<Addr>,
     plane_last: Constant<Addr>,
@@ -122,6 +132,15 @@ impl FcUnit {
             best: Default::default(),
             best_i: Default::default(),
             done_q: Default::default(),
+            d_v: Default::default(),
+            d_x: Default::default(),
+            d_neg: (0..classes).map(|_| Default::default()).collect(),
+            d_zero: (0..classes).map(|_| Default::default()).collect(),
+            d_shift: (0..classes).map(|_| Default::default()).collect(),
+            sum_mask: Constant::new(crate::widths::low_mask(p.sum_bits)),
+            sum_sign: Constant::new(crate::widths::bit(p.sum_bits - 1)),
+            sum_ext: Constant::new(crate::widths::high_mask(p.sum_bits)),
+            raw: locals(classes),
             plane: Constant::new(Addr::from(p.plane as u64)),
             plane_last: Constant::new(Addr::from(p.plane as u64 - 1)),
             feat_last: Constant::new(Addr::from(p.features() as u64 - 1)),
@@ -158,7 +177,15 @@ impl FcUnit {
 impl Logic for FcUnit {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q);
+        dff_setup!(self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x);
+        for c in 0..self.d_neg.len() {
+            self.d_neg[c].clock.next = self.clock.val();
+            self.d_zero[c].clock.next = self.clock.val();
+            self.d_shift[c].clock.next = self.clock.val();
+            self.d_neg[c].d.next = self.d_neg[c].q.val();
+            self.d_zero[c].d.next = self.d_zero[c].q.val();
+            self.d_shift[c].d.next = self.d_shift[c].q.val();
+        }
         for c in 0..self.sums.len() {
             self.sums[c].clock.next = self.clock.val();
             self.sums[c].d.next = self.sums[c].q.val();
@@ -212,6 +239,8 @@ impl Logic for FcUnit {
                 self.x.next = self.banks[b].read_data.val();
             }
         }
+        self.d_v.d.next = self.x_v.q.val();
+        self.d_x.d.next = self.x.val();
         for c in 0..self.sums.len() {
             self.word_sh[c].next = self.rom.read_data.val() >> self.cls_shift[c].val();
             self.code[c].next = self.word_sh[c].val().get_bits::<SCORE_BITS>(0) & self.code_mask.val();
@@ -222,18 +251,29 @@ impl Logic for FcUnit {
             if self.neg[c].val() {
                 self.shift[c].next = self.mag[c].val() + self.off_neg.val() - self.mag_bias.val();
             }
-            self.term[c].next = self.x.val() << self.shift[c].val();
-            if self.x_v.q.val() & !self.zero[c].val() {
-                self.sums[c].d.next = self.sums[c].q.val() + self.term[c].val();
-                if self.neg[c].val() {
-                    self.sums[c].d.next = self.sums[c].q.val() - self.term[c].val();
+            self.d_neg[c].d.next = self.neg[c].val();
+            self.d_zero[c].d.next = self.zero[c].val();
+            self.d_shift[c].d.next = self.shift[c].val();
+            // The registered feature: `sum ± (x << shift)`, reduced to the sums' bits and sign-extended.
+            self.term[c].next = self.d_x.q.val() << self.d_shift[c].q.val();
+            self.raw[c].next = self.sums[c].q.val() + self.term[c].val();
+            if self.d_neg[c].q.val() {
+                self.raw[c].next = self.sums[c].q.val() - self.term[c].val();
+            }
+            if self.d_v.q.val() & !self.d_zero[c].q.val() {
+                self.sums[c].d.next = self.raw[c].val() & self.sum_mask.val();
+                if (self.raw[c].val() & self.sum_sign.val()) != 0 {
+                    self.sums[c].d.next = (self.raw[c].val() & self.sum_mask.val()) | self.sum_ext.val();
                 }
             }
             self.score[c].next = (self.sums[c].q.val() << self.frac.val()) + self.bias[c].val();
         }
-        // The last feature's sums land as phase 2 ends; then the argmax, class 0 first, the first largest kept.
+        // The last feature's sums land as phase 3 ends; then the argmax, class 0 first, the first largest kept.
         if self.phase.q.val() == 2 {
             self.phase.d.next = 3.into();
+        }
+        if self.phase.q.val() == 3 {
+            self.phase.d.next = 4.into();
             self.arg.d.next = 0.into();
         }
         self.cand.next = 0.into();
@@ -242,7 +282,7 @@ impl Logic for FcUnit {
                 self.cand.next = self.score[c].val() ^ self.flip.val();
             }
         }
-        if self.phase.q.val() == 3 {
+        if self.phase.q.val() == 4 {
             self.arg.d.next = self.arg.q.val() + 1;
             if (self.arg.q.val() == 0) | (self.cand.val() > self.best.q.val()) {
                 self.best.d.next = self.cand.val();

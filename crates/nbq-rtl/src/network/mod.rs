@@ -17,6 +17,7 @@ pub fn layer_design(net: &IntNet, l: usize, name: &str, pn: usize, pm: usize) ->
         .shape(pn.clamp(1, layer.in_channels), pm.clamp(1, layer.out_channels))
 }
 
+pub mod bank;
 pub mod board;
 pub mod conv_unit;
 pub mod fc_unit;
@@ -38,7 +39,7 @@ pub fn generate_top(plan: &NetPlan) -> Result<String, crate::emit::EmitError> {
 /// The Verilog of the board top of `plan` with its UART at `divisor` clocks per bit (module `top`, ports
 /// `clock`, `uart_rx`, `uart_tx`, `leds`; see [`board`]).
 pub fn generate_uart_top(plan: &NetPlan, divisor: usize) -> Result<String, crate::emit::EmitError> {
-    if divisor < uart::MIN_DIVISOR || divisor >= 1 << 16 {
+    if !(uart::MIN_DIVISOR..1 << 16).contains(&divisor) {
         return Err(crate::emit::EmitError::Check(format!(
             "a UART divisor of {divisor} clocks per bit; allowed {}..=65535",
             uart::MIN_DIVISOR

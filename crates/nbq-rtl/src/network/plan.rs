@@ -33,7 +33,7 @@ pub const MAX_CLASSES: usize = 16;
 /// Bits of the head's scores (two's complement) on the output stream.
 pub const SCORE_BITS: usize = 32;
 /// Cycles a pass waits after its last window so that its last feature-map write has landed.
-pub const PASS_TAIL: usize = 4;
+pub const PASS_TAIL: usize = 5;
 
 /// Why a network cannot be built as a network top.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +122,8 @@ pub struct FcPlan {
     pub words: Vec<u128>,
     /// The integer bias of each class in score units.
     pub bias: Vec<i64>,
+    /// Two's complement bits that hold every class's sum of `x * term` (before `* 2^F` and the bias).
+    pub sum_bits: usize,
 }
 
 impl FcPlan {
@@ -131,7 +133,7 @@ impl FcPlan {
 
     /// Features, the pipeline, and the argmax over the classes.
     pub fn cycles(&self) -> usize {
-        self.features() + 3 + self.classes + 1
+        self.features() + 4 + self.classes + 1
     }
 }
 
@@ -299,6 +301,7 @@ impl NetPlan {
         // the bias.
         let x_max = (1i128 << net.convs[net.convs.len() - 1].act.bits) - 1;
         let terms = net.fc.terms();
+        let mut sum_max = 0i128;
         for (c, &b) in bias.iter().enumerate() {
             let sum: i128 = terms[c * features..(c + 1) * features]
                 .iter()
@@ -307,6 +310,7 @@ impl NetPlan {
                     t => t.to_i128().map_or(i128::MAX / 4, |v| v.abs() * x_max),
                 })
                 .fold(0i128, |a, v| a.saturating_add(v));
+            sum_max = sum_max.max(sum);
             let score = sum.saturating_mul(1 << HEAD_BIAS_FRACTION_BITS).saturating_add(i128::from(b).abs());
             if score >= 1i128 << (SCORE_BITS - 1) {
                 return Err(unsupported(
@@ -328,6 +332,7 @@ impl NetPlan {
             offsets: (g.offset_pos, g.offset_neg),
             words,
             bias,
+            sum_bits: (128 - sum_max.leading_zeros() as usize + 1).max(2),
         })
     }
 

@@ -33,7 +33,7 @@ pub struct UartRx {
 
 impl UartRx {
     pub fn new(divisor: usize) -> Self {
-        assert!(divisor >= MIN_DIVISOR && divisor < 1 << 16, "UART divisor {divisor}");
+        assert!((MIN_DIVISOR..1 << 16).contains(&divisor), "UART divisor {divisor}");
         Self {
             clock: Default::default(),
             rx: Default::default(),
@@ -116,7 +116,7 @@ pub struct UartTx {
 
 impl UartTx {
     pub fn new(divisor: usize) -> Self {
-        assert!(divisor >= MIN_DIVISOR && divisor < 1 << 16, "UART divisor {divisor}");
+        assert!((MIN_DIVISOR..1 << 16).contains(&divisor), "UART divisor {divisor}");
         Self {
             clock: Default::default(),
             data: Default::default(),
