@@ -201,7 +201,8 @@ fn build_writes_the_network_top_and_its_plan() {
     for (args, want) in [
         (vec!["--pm", "9"], "9 is not in 1..=8"),
         (vec!["--pm", "1,2,3"], "--pm lists 3 values; the network has 2 conv layers"),
-        (vec!["--target", "alchitry-cu"], "only --target sim"),
+        (vec!["--target", "zcu102"], "the ZCU102 top is not built yet"),
+        (vec!["--target", "alchitry-cu", "--baud", "50000000"], "--baud 50000000: the 100 MHz clock divides it to 2"),
     ] {
         let mut a = vec!["build", "-m", ck.to_str().unwrap(), "-o", bad.to_str().unwrap()];
         a.extend(args);

@@ -47,7 +47,7 @@ impl Board {
     pub fn alchitry_cu() -> Result<Board, FlowError> {
         let b: Board =
             toml::from_str(PIN_TABLE).map_err(|e| FlowError::PinTable { path: PIN_TABLE_PATH, why: e.to_string() })?;
-        for port in ["clock", "leds[0]", "leds[1]", "leds[2]", "leds[7]"] {
+        for port in ["clock", "leds[0]", "leds[1]", "leds[2]", "leds[7]", "uart_rx", "uart_tx"] {
             if !b.pins.contains_key(port) {
                 return Err(FlowError::PinTable { path: PIN_TABLE_PATH, why: format!("no pin for `{port}`") });
             }
@@ -55,13 +55,26 @@ impl Board {
         Ok(b)
     }
 
-    /// The PCF for nextpnr-ice40: one `set_io` per port bit.
+    /// The PCF of the self-testing top for nextpnr-ice40: one `set_io` per port bit.
     pub fn pcf(&self) -> String {
-        let mut s = format!("# nbq: pins of the self-testing top on the {} ({PIN_TABLE_PATH}).\n", self.board);
+        self.pcf_of("the self-testing top", &["clock", "leds"])
+    }
+
+    /// The PCF of a top whose ports are `ports` (a bus `leds` covers `leds[0]` .. `leds[7]`): one `set_io` per
+    /// port bit in the table.
+    pub fn pcf_of(&self, top: &str, ports: &[&str]) -> String {
+        let mut s = format!("# nbq: pins of {top} on the {} ({PIN_TABLE_PATH}).\n", self.board);
         for (port, pin) in &self.pins {
-            s += &format!("set_io {port} {pin}\n");
+            if ports.contains(&port.split('[').next().unwrap_or(port)) {
+                s += &format!("set_io {port} {pin}\n");
+            }
         }
         s
+    }
+
+    /// The pins `pcf_of(.., ports)` constrains.
+    pub fn pins_of(&self, ports: &[&str]) -> u64 {
+        self.pins.keys().filter(|p| ports.contains(&p.split('[').next().unwrap_or(p))).count() as u64
     }
 
     fn available(&self) -> Resources {
@@ -108,6 +121,109 @@ pub fn parse_nextpnr_report(text: &str) -> Result<PnrSummary, FlowError> {
         .and_then(|m| m.values().filter_map(|c| c["achieved"].as_f64()).reduce(f64::min))
         .ok_or_else(|| FlowError::PnrReport("no achieved clock frequency".into()))?;
     Ok(PnrSummary { lcs: used("ICESTORM_LC")?, rams: used("ICESTORM_RAM")?, ios: used("SB_IO")?, fmax_mhz: fmax })
+}
+
+/// Places and routes `netlist.json` with `top.pcf` in `d` (writes `top.asc` and `nextpnr.json`): the summary,
+/// nextpnr's log and its report.
+fn route(d: &std::path::Path, board: &Board) -> Result<(PnrSummary, Vec<u8>, Vec<u8>), FlowError> {
+    let freq = format!("{}", board.clock_mhz);
+    let seed = SEED.to_string();
+    let out = NEXTPNR.run(
+        &[
+            "--hx8k",
+            "--package",
+            &board.package,
+            "--json",
+            "netlist.json",
+            "--pcf",
+            "top.pcf",
+            "--asc",
+            "top.asc",
+            "--freq",
+            &freq,
+            "--seed",
+            &seed,
+            "--report",
+            "nextpnr.json",
+            // A missed clock target is reported (Fmax against the target), not an error.
+            "--timing-allow-fail",
+        ],
+        d,
+    )?;
+    let pnr_json = read_output(&d.join("nextpnr.json"))?;
+    let pnr = parse_nextpnr_report(&String::from_utf8_lossy(&pnr_json))?;
+    Ok((pnr, [out.stdout, out.stderr].concat(), pnr_json))
+}
+
+/// Progress steps of [`build_network`].
+pub const NETWORK_STEPS: [&str; 4] =
+    ["the board top (UART, network)", "Yosys synth_ice40", "nextpnr-ice40 place and route", "icepack"];
+
+/// The Alchitry Cu flow of a whole network: the board top of `plan` (UART at `divisor` clocks per bit, see
+/// `nbq_rtl::network::board`), Yosys, the fit check (logic cells, RAM4K, IO) before place-and-route, nextpnr
+/// at the board's clock, icepack. `step(i)` as step `i` of [`NETWORK_STEPS`] starts.
+pub fn build_network(
+    plan: &nbq_rtl::network::NetPlan,
+    name: &str,
+    divisor: usize,
+    step: &mut dyn FnMut(usize),
+) -> Result<Build, FlowError> {
+    let board = Board::alchitry_cu()?;
+    step(0);
+    let top = nbq_rtl::network::generate_uart_top(plan, divisor)?;
+    let ports = ["clock", "uart_rx", "uart_tx", "leds"];
+    let pcf = board.pcf_of("the network's board top", &ports);
+    let dir = workdir(&[("top.v", &top), ("top.pcf", &pcf)])?;
+    let d = dir.path();
+    let read = |file: &str| read_output(&d.join(file));
+    let avail = board.available();
+    step(1);
+    let script = "read_verilog top.v; synth_ice40 -top top -json netlist.json; tee -q -o stat.json stat -json";
+    YOSYS.run(&["-q", "-l", "yosys.log", "-p", script], d)?;
+    let est = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("stat.json")?))?);
+    let lc_estimate = est.lut.max(est.ff).max(est.carry);
+    for (resource, estimated, available) in [
+        ("logic cells", lc_estimate, avail.lut),
+        ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
+        ("IO pins", board.pins_of(&ports), avail.io),
+    ] {
+        if estimated > available {
+            return Err(FlowError::DoesNotFit {
+                design: name.to_string(),
+                device: "iCE40-HX8K",
+                resource,
+                estimated,
+                available,
+            });
+        }
+    }
+    step(2);
+    let (pnr, pnr_log, pnr_json) = route(d, &board)?;
+    step(3);
+    ICEPACK.run(&["top.asc", "top.bin"], d)?;
+    let report = Report {
+        design: name.to_string(),
+        target: Target::AlchitryCu,
+        device: format!("iCE40-HX8K-{}", board.package.to_uppercase()),
+        source: format!(
+            "the whole network's board top (UART at {divisor} clocks per bit); Yosys synth_ice40 (FF, carry), \
+             nextpnr-ice40 --report (logic cells, RAM, IO, Fmax; seed {SEED})"
+        ),
+        used: Resources { lut: pnr.lcs, bram: pnr.rams as f64, io: pnr.ios, ..est },
+        available: avail,
+        design_alone: None,
+        fmax_mhz: Some(pnr.fmax_mhz),
+        target_mhz: board.clock_mhz,
+    };
+    let files = vec![
+        (format!("{name}_board.v"), top.into_bytes()),
+        (format!("{name}.pcf"), pcf.into_bytes()),
+        (format!("{name}.bin"), read("top.bin")?),
+        ("nextpnr-report.json".into(), pnr_json),
+        ("nextpnr.log".into(), pnr_log),
+        ("yosys.log".into(), read("yosys.log")?),
+    ];
+    Ok(Build { report, files })
 }
 
 /// Everything the Alchitry Cu flow produces.
@@ -174,7 +290,7 @@ pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, Flo
     let est = ice40_resources(&cells);
     // A logic cell holds one LUT4, one flip-flop and one carry: the largest of the three is a lower bound.
     let lc_estimate = est.lut.max(est.ff).max(est.carry);
-    let io_needed = board.pins.len() as u64;
+    let io_needed = board.pins_of(&["clock", "leds"]);
     for (resource, estimated, available) in [
         ("logic cells", lc_estimate, avail.lut),
         ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
@@ -186,33 +302,7 @@ pub fn build(c: &DesignConfig, step: &mut dyn FnMut(usize)) -> Result<Build, Flo
     }
 
     step(4);
-    let freq = format!("{}", board.clock_mhz);
-    let seed = SEED.to_string();
-    let out = NEXTPNR.run(
-        &[
-            "--hx8k",
-            "--package",
-            &board.package,
-            "--json",
-            "netlist.json",
-            "--pcf",
-            "top.pcf",
-            "--asc",
-            "top.asc",
-            "--freq",
-            &freq,
-            "--seed",
-            &seed,
-            "--report",
-            "nextpnr.json",
-            // A missed clock target is reported (Fmax against the target), not an error.
-            "--timing-allow-fail",
-        ],
-        d,
-    )?;
-    let pnr_log = [out.stdout, out.stderr].concat();
-    let pnr_json = read("nextpnr.json")?;
-    let pnr = parse_nextpnr_report(&String::from_utf8_lossy(&pnr_json))?;
+    let (pnr, pnr_log, pnr_json) = route(d, &board)?;
 
     step(5);
     ICEPACK.run(&["top.asc", "top.bin"], d)?;
@@ -254,6 +344,17 @@ mod tests {
         assert!(pcf.contains("set_io clock P7\n"), "{pcf}");
         assert!(pcf.contains("set_io leds[7] N14\n"), "{pcf}");
         assert_eq!(pcf.lines().filter(|l| l.starts_with("set_io")).count(), 9);
+    }
+
+    #[test]
+    fn the_network_top_gets_the_uart_pins() {
+        let b = Board::alchitry_cu().unwrap();
+        let ports = ["clock", "uart_rx", "uart_tx", "leds"];
+        let pcf = b.pcf_of("the network's board top", &ports);
+        assert!(pcf.contains("set_io uart_rx P14\n") && pcf.contains("set_io uart_tx M9\n"), "{pcf}");
+        assert!(!pcf.contains("reset_n"), "{pcf}");
+        assert_eq!(b.pins_of(&ports), 11);
+        assert!(!b.pcf().contains("uart"), "the self-test top has no UART");
     }
 
     #[test]

@@ -432,3 +432,31 @@ impl SerialSim {
         Ok(SerialRun { received, cycles, seconds })
     }
 }
+
+impl SerialSim {
+    /// The host's side of a stop-and-wait session: sends each frame and waits for its reply of `reply_len`
+    /// bytes. Returns the replies' bytes, one per frame (fails if the board answered fewer).
+    pub fn exchange(&self, frames: &[Vec<u8>], reply_len: usize) -> Result<(Vec<Vec<u8>>, SerialRun), TbError> {
+        let chunks: Vec<Chunk> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Chunk { gap_cycles: 0, bytes: f.clone(), wait_total: (reply_len * (i + 1)) as u32 })
+            .collect();
+        // Each frame and its reply, at 10 bits per byte, with room for the computation and a quiet line.
+        let per = (frames.iter().map(Vec::len).max().unwrap_or(0) + reply_len + 200) as u64 * 10 * self.divisor as u64;
+        let run = self.run(&chunks, per * frames.len() as u64 + 10_000_000)?;
+        if run.received.len() < reply_len * frames.len() {
+            return Err(TbError::Output {
+                cycle: run.cycles as usize,
+                why: format!(
+                    "the board sent {} bytes for {} frames; {} expected ({reply_len} per reply)",
+                    run.received.len(),
+                    frames.len(),
+                    reply_len * frames.len()
+                ),
+            });
+        }
+        let replies = run.received.chunks(reply_len).take(frames.len()).map(<[u8]>::to_vec).collect();
+        Ok((replies, run))
+    }
+}

@@ -16,10 +16,13 @@ pub struct Args {
     /// A quantized checkpoint (`nbq train` writes `<method>-<n>bit.safetensors`).
     #[arg(long, short = 'm')]
     pub model: PathBuf,
-    /// sim: the streaming top for simulation (AXI4-Stream ports). The board tops (alchitry-cu with its UART,
-    /// zcu102) are not built yet.
+    /// sim: the streaming top (AXI4-Stream ports) for simulation; alchitry-cu: the board top with its UART,
+    /// synthesized, placed, routed and packed into a bitstream (<name>.bin) with report.json / report.md.
     #[arg(long, short = 't', value_enum, default_value_t = BuildTarget::Sim)]
     pub target: BuildTarget,
+    /// Baud rate of the board's UART (alchitry-cu): the divisor is the board's 100 MHz clock over it.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub baud: u32,
     /// Output channels per engine, one value for every layer or one per layer (comma-separated, 1..=8).
     #[arg(long, value_delimiter = ',', default_values_t = vec![4u64], value_parser = clap::value_parser!(u64).range(1..=8))]
     pub pm: Vec<u64>,
@@ -35,18 +38,15 @@ pub struct Args {
 pub enum BuildTarget {
     /// The streaming top (AXI4-Stream), for simulation
     Sim,
-    /// The Alchitry Cu (iCE40-HX8K) with a UART host link (not built yet)
+    /// The Alchitry Cu (iCE40-HX8K) with a UART host link: a bitstream
     AlchitryCu,
-    /// The ZCU102 behind AXI4-Stream (not built yet)
+    /// The ZCU102 behind AXI4-Stream (not built yet; the sim target is its AXI4-Stream top)
     Zcu102,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    if a.target != BuildTarget::Sim {
-        bail!(
-            "--target {}: the board tops are not built yet; only --target sim (the streaming top) is available",
-            if a.target == BuildTarget::AlchitryCu { "alchitry-cu" } else { "zcu102" }
-        );
+    if a.target == BuildTarget::Zcu102 {
+        bail!("--target zcu102: the ZCU102 top is not built yet; --target sim (the same AXI4-Stream top) and alchitry-cu are");
     }
     let t0 = Instant::now();
     let ck = checkpoint::load(&a.model)?;
@@ -65,11 +65,49 @@ pub fn run(a: Args) -> Result<()> {
     let verilog = generate_top(&plan).context("emitting the network top")?;
     let report = plan.report();
     let stem = a.model.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
-    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{stem}-net")));
-    let files = vec![
+    let suffix = if a.target == BuildTarget::AlchitryCu { "alchitry-cu" } else { "net" };
+    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{stem}-{suffix}")));
+    nbq_quant::atomic::check_destination(&out, a.force)?;
+    let mut files = vec![
         ("network.v".to_string(), verilog.clone().into_bytes()),
         ("plan.json".to_string(), serde_json::to_vec_pretty(&report)?),
     ];
+    let mut summary = String::new();
+    if a.target == BuildTarget::AlchitryCu {
+        let clock = 100_000_000u64;
+        let divisor = (clock as f64 / f64::from(a.baud.max(1))).round() as usize;
+        let actual = clock as f64 / divisor.max(1) as f64;
+        if !(nbq_rtl::network::uart::MIN_DIVISOR..1 << 16).contains(&divisor)
+            || (actual / f64::from(a.baud) - 1.0).abs() > 0.02
+        {
+            bail!(
+                "--baud {}: the 100 MHz clock divides it to {divisor} clocks per bit ({actual:.0} baud); allowed are rates \
+                 within 2 % of 100 MHz / d for d in {}..=65535, e.g. 1000000 or 3125000",
+                a.baud,
+                nbq_rtl::network::uart::MIN_DIVISOR
+            );
+        }
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        let steps = nbq_flow::ice40::NETWORK_STEPS;
+        let b = nbq_flow::ice40::build_network(&plan, &stem, divisor, &mut |i| {
+            spinner.set_message(format!("[{}/{}] {stem}: {}", i + 1, steps.len(), steps[i]));
+        })
+        .context("Alchitry Cu flow")?;
+        spinner.finish_and_clear();
+        let mut json = serde_json::to_vec_pretty(&b.report)?;
+        json.push(b'\n');
+        summary = b.report.markdown();
+        files.extend(b.files);
+        files.push(("report.json".to_string(), json));
+        files.push(("report.md".to_string(), summary.clone().into_bytes()));
+        summary += &format!(
+            "\nprogram the board: iceprog {}\nthen classify: nbq run -m {} --port /dev/ttyUSB1 --baud {}\n",
+            out.join(format!("{stem}.bin")).display(),
+            a.model.display(),
+            a.baud
+        );
+    }
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;
     let layers: Vec<String> = report
         .layers
@@ -95,5 +133,6 @@ pub fn run(a: Args) -> Result<()> {
         report.images_per_second_at_100mhz,
         report.memories.len()
     );
+    print!("{summary}");
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod generate;
 pub mod infer;
 pub mod inspect;
 pub mod quantize;
+pub mod run;
 pub mod sim;
 pub mod sweep;
 pub mod synth;

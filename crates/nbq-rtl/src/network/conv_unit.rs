@@ -55,6 +55,8 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     ox: DFF<Addr>,
     oy: DFF<Addr>,
     tail: DFF<Bits<4>>,
+    all_in: DFF<Bit>,
+    done_q: DFF<Bit>,
     // The final sums of a window (after the last input channel), with its pool position.
     f_v: DFF<Bit>,
     f_xodd: DFF<Bit>,
@@ -164,6 +166,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             ox: Default::default(),
             oy: Default::default(),
             tail: Default::default(),
+            all_in: Default::default(),
+            done_q: Default::default(),
             f_v: Default::default(),
             f_xodd: Default::default(),
             f_yodd: Default::default(),
@@ -224,8 +228,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, cnt, tile, ch, rbank, rbase, wbase, obase, load_q, valid_q, clear_q, flush_q, bank_q,
-            oidx, ox, oy, tail, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q, hreg, pidx,
-            we_q, addr_q, data_q
+            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q,
+            hreg, pidx, we_q, addr_q, data_q
         );
         for i in 0..self.f_sum.len() {
             self.f_sum[i].clock.next = self.clock.val();
@@ -275,7 +279,10 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
         self.clear_q.d.next = false;
         self.flush_q.d.next = false;
         self.bank_q.d.next = self.rbank.q.val();
-        self.done.next = false;
+        self.done_q.d.next = false;
+        self.done.next = self.done_q.q.val();
+        // Registered: the pass has all its windows (its tail counts from here).
+        self.all_in.d.next = self.oidx.q.val() == self.ohw.val();
         if (self.phase.q.val() == 0) & self.start.val() {
             self.phase.d.next = 1.into();
             self.cnt.d.next = 0.into();
@@ -309,11 +316,12 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                 self.tail.d.next = 0.into();
             }
         }
-        if (self.phase.q.val() == 3) & (self.oidx.q.val() == self.ohw.val()) {
+        if (self.phase.q.val() == 3) & self.all_in.q.val() {
             self.tail.d.next = self.tail.q.val() + 1;
             if self.tail.q.val() == self.tail_last.val() {
                 self.phase.d.next = 1.into();
                 self.oidx.d.next = 0.into();
+                self.all_in.d.next = false;
                 self.ox.d.next = 0.into();
                 self.oy.d.next = 0.into();
                 self.wbase.d.next = self.wbase.q.val() + self.load_n.val();
@@ -326,7 +334,7 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                     self.pidx.d.next = 0.into();
                     if self.tile.q.val() == self.tile_last.val() {
                         self.phase.d.next = 0.into();
-                        self.done.next = true;
+                        self.done_q.d.next = true;
                     }
                 } else {
                     self.ch.d.next = self.ch.q.val() + 1;

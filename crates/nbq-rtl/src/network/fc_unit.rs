@@ -32,7 +32,7 @@ pub struct FcUnit {
     pub winner: Signal<Out, Bits<8>>,
     banks: Vec<BlockRam<SCORE_BITS>>,
     rom: BlockRam<128>,
-    // phase 0 idle, 1 features, 2 and 3 settle, 4 argmax.
+    // phase 0 idle, 1 features, 2 and 3 settle, 4 scores, 5 argmax.
     phase: DFF<Bits<3>>,
     pos: DFF<Addr>,
     rbank: DFF<Bits<8>>,
@@ -41,10 +41,14 @@ pub struct FcUnit {
     x_v: DFF<Bit>,
     bank_q: DFF<Bits<8>>,
     sums: Vec<DFF<Score>>,
+    score_q: Vec<DFF<Score>>,
     arg: DFF<Bits<8>>,
     best: DFF<Score>,
     best_i: DFF<Bits<8>>,
     done_q: DFF<Bit>,
+    cand_q: DFF<Score>,
+    cand_i: DFF<Bits<8>>,
+    cand_v: DFF<Bit>,
     // The decoded feature (x, and each class's sign, zero flag and shift), registered.
     d_v: DFF<Bit>,
     d_x: DFF<Score>,
@@ -128,10 +132,14 @@ impl FcUnit {
             x_v: Default::default(),
             bank_q: Default::default(),
             sums: (0..classes).map(|_| Default::default()).collect(),
+            score_q: (0..classes).map(|_| Default::default()).collect(),
             arg: Default::default(),
             best: Default::default(),
             best_i: Default::default(),
             done_q: Default::default(),
+            cand_q: Default::default(),
+            cand_i: Default::default(),
+            cand_v: Default::default(),
             d_v: Default::default(),
             d_x: Default::default(),
             d_neg: (0..classes).map(|_| Default::default()).collect(),
@@ -177,7 +185,10 @@ impl FcUnit {
 impl Logic for FcUnit {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x);
+        dff_setup!(
+            self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x, cand_q,
+            cand_i, cand_v
+        );
         for c in 0..self.d_neg.len() {
             self.d_neg[c].clock.next = self.clock.val();
             self.d_zero[c].clock.next = self.clock.val();
@@ -189,6 +200,8 @@ impl Logic for FcUnit {
         for c in 0..self.sums.len() {
             self.sums[c].clock.next = self.clock.val();
             self.sums[c].d.next = self.sums[c].q.val();
+            self.score_q[c].clock.next = self.clock.val();
+            self.score_q[c].d.next = self.score_q[c].q.val();
         }
         for b in 0..self.banks.len() {
             self.banks[b].clock.next = self.clock.val();
@@ -266,7 +279,10 @@ impl Logic for FcUnit {
                     self.sums[c].d.next = (self.raw[c].val() & self.sum_mask.val()) | self.sum_ext.val();
                 }
             }
-            self.score[c].next = (self.sums[c].q.val() << self.frac.val()) + self.bias[c].val();
+            if self.phase.q.val() == 4 {
+                self.score_q[c].d.next = (self.sums[c].q.val() << self.frac.val()) + self.bias[c].val();
+            }
+            self.score[c].next = self.score_q[c].q.val();
         }
         // The last feature's sums land as phase 3 ends; then the argmax, class 0 first, the first largest kept.
         if self.phase.q.val() == 2 {
@@ -274,22 +290,34 @@ impl Logic for FcUnit {
         }
         if self.phase.q.val() == 3 {
             self.phase.d.next = 4.into();
+        }
+        if self.phase.q.val() == 4 {
+            self.phase.d.next = 5.into();
             self.arg.d.next = 0.into();
         }
         self.cand.next = 0.into();
         for c in 0..self.sums.len() {
             if self.arg.q.val() == self.cls_id[c].val() {
-                self.cand.next = self.score[c].val() ^ self.flip.val();
+                self.cand.next = self.score_q[c].q.val() ^ self.flip.val();
             }
         }
-        if self.phase.q.val() == 4 {
+        // The argmax in two registered steps: the candidate's score (a mux over the classes), then the comparison.
+        self.cand_v.d.next = false;
+        self.cand_q.d.next = self.cand.val();
+        self.cand_i.d.next = self.arg.q.val();
+        if self.phase.q.val() == 5 {
+            self.cand_v.d.next = true;
             self.arg.d.next = self.arg.q.val() + 1;
-            if (self.arg.q.val() == 0) | (self.cand.val() > self.best.q.val()) {
-                self.best.d.next = self.cand.val();
-                self.best_i.d.next = self.arg.q.val();
-            }
             if self.arg.q.val() == self.cls_last.val() {
                 self.phase.d.next = 0.into();
+            }
+        }
+        if self.cand_v.q.val() {
+            if (self.cand_i.q.val() == 0) | (self.cand_q.q.val() > self.best.q.val()) {
+                self.best.d.next = self.cand_q.q.val();
+                self.best_i.d.next = self.cand_i.q.val();
+            }
+            if self.cand_i.q.val() == self.cls_last.val() {
                 self.done_q.d.next = true;
             }
         }

@@ -133,7 +133,7 @@ impl FcPlan {
 
     /// Features, the pipeline, and the argmax over the classes.
     pub fn cycles(&self) -> usize {
-        self.features() + 4 + self.classes + 1
+        self.features() + 5 + self.classes + 2
     }
 }
 
