@@ -200,3 +200,35 @@ mod serial {
         }
     }
 }
+
+/// The MNIST network (models/mnist-lenet-rg-3bit.safetensors, `nbq train --data mnist --bits 3 --methods rg`)
+/// on the whole MNIST test split (1,996 images) through the streaming top under Verilator: every score and class
+/// equal to the golden network's. Needs data/mnist (scripts/setup.sh fetches it).
+#[test]
+fn mnist_top_whole_test_split_matches_golden() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ck = nbq_model::checkpoint::load(&root.join("models/mnist-lenet-rg-3bit.safetensors")).unwrap();
+    let net = ck.net.expect("a quantized checkpoint");
+    let split = nbq_model::data::load_mnist(&root.join("data/mnist")).expect("data/mnist: run scripts/setup.sh");
+    let test = &split.test;
+    let plan = NetPlan::new(&net, &[1, 2]).unwrap();
+    let sim = TopSim::build(&generate_top(&plan).unwrap(), plan.fc.classes, Simulator::Verilator).unwrap();
+    let run = sim.run(&frames(&net, &test.pixels), true, 11, 1_000_000_000).unwrap();
+    let want = golden(&net, &test.pixels, test.len());
+    assert_eq!(run.replies.len(), 1_996);
+    for (i, (r, g)) in run.replies.iter().zip(&want).enumerate() {
+        let g32: Vec<i32> = g.iter().map(|&v| v as i32).collect();
+        assert_eq!(r.scores, g32, "image {i}: scores");
+        assert_eq!(r.class(), Some(argmax(g)), "image {i}: class");
+    }
+    let right = run.replies.iter().zip(&test.labels).filter(|(r, &y)| r.class() == Some(usize::from(y))).count();
+    eprintln!(
+        "MNIST: {} of 1,996 right; {} cycles ({} per image), {:.0} cycles/s, {:.1} s",
+        right,
+        run.cycles,
+        run.cycles / 1_996,
+        run.cycles_per_second(),
+        run.seconds
+    );
+    assert!(right > 1_900, "{right} of 1,996 right");
+}

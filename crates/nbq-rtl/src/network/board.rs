@@ -53,13 +53,14 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     tcrc_q: DFF<Bits<8>>,
     go: DFF<Bit>,
     txb: DFF<Bits<8>>,
+    loaded: DFF<Bit>,
+    rq: Vec<DFF<Bits<8>>>,
     heart: DFF<Bits<27>>,
     hw: Constant<Bits<16>>,
     hw_last: Constant<Bits<16>>,
     quiet_max: Constant<Bits<24>>,
     reply_n: Constant<Bits<8>>,
     crc_idx: Constant<Bits<8>>,
-    byte_idx: Vec<Constant<Bits<8>>>,
     byte_sh: Vec<Constant<Bits<32>>>,
     beat_id: Vec<Constant<Bits<8>>>,
     k: Vec<Constant<Bits<8>>>,
@@ -67,7 +68,6 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     eight: Constant<Bits<16>>,
     hi: Constant<Bits<8>>,
     len_full: Signal<Local, Bits<16>>,
-    tbyte: Signal<Local, Bits<8>>,
     shifted: Vec<Signal<Local, Bits<32>>>,
 }
 
@@ -105,13 +105,14 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             tcrc_q: Default::default(),
             go: Default::default(),
             txb: Default::default(),
+            loaded: Default::default(),
+            rq: (0..reply_len(classes) - 1).map(|_| Default::default()).collect(),
             heart: Default::default(),
             hw: Constant::new(Bits::<16>::from(hw as u64)),
             hw_last: Constant::new(Bits::<16>::from(hw as u64 - 1)),
             quiet_max: Constant::new(Bits::<24>::from((QUIET_BYTES * 10 * divisor) as u64)),
             reply_n: b8(reply_len(classes) as u64),
             crc_idx: b8(reply_len(classes) as u64 - 1),
-            byte_idx: (0..4 * classes).map(|i| b8(4 + i as u64)).collect(),
             byte_sh: (0..4).map(|j| Constant::new(Bits::<32>::from(8 * j as u64))).collect(),
             beat_id: (0..classes).map(|c| b8(c as u64 + 1)).collect(),
             k: [HUNT0, HUNT1, LEN0, LEN1, DATA, CRC, NETWAIT, REPLY, DRAIN]
@@ -132,7 +133,6 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             eight: Constant::new(Bits::<16>::from(8u64)),
             hi: b8(0x80),
             len_full: Default::default(),
-            tbyte: Default::default(),
             shifted: (0..4 * classes).map(|_| Default::default()).collect(),
         }
     }
@@ -143,7 +143,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, len_lo, cnt, crc, skipped, quiet, status, nstat, beat, netdone, tidx, tcrc_q, go, txb,
-            heart
+            loaded, heart
         );
         for c in 0..self.scores.len() {
             self.scores[c].clock.next = self.clock.val();
@@ -274,54 +274,62 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 self.status.d.next = self.k[16].val();
             }
         }
-        // The reply, one byte per UART character.
-        self.tbyte.next = self.tcrc_q.q.val();
-        if self.tidx.q.val() == 0 {
-            self.tbyte.next = self.k[11].val();
-        }
-        if self.tidx.q.val() == 1 {
-            self.tbyte.next = self.k[12].val();
-        }
-        if self.tidx.q.val() == 2 {
-            self.tbyte.next = self.status.q.val();
-            if self.skipped.q.val() {
-                self.tbyte.next = self.status.q.val() | self.hi.val();
-            }
-        }
-        if self.tidx.q.val() == 3 {
-            self.tbyte.next = 0.into();
-            if self.status.q.val() == 0 {
-                self.tbyte.next = self.nstat.q.val().get_bits::<8>(0);
-            }
+        // The reply: all its bytes but the CRC are loaded into a queue when the reply starts, then sent one per
+        // UART character from the queue's head (no wide byte select), the CRC last.
+        for i in 0..self.rq.len() {
+            self.rq[i].clock.next = self.clock.val();
+            self.rq[i].d.next = self.rq[i].q.val();
         }
         for c in 0..self.scores.len() {
             for j in 0..4 {
                 self.shifted[c * 4 + j].next = self.scores[c].q.val() >> self.byte_sh[j].val();
-                if self.tidx.q.val() == self.byte_idx[c * 4 + j].val() {
-                    self.tbyte.next = 0.into();
+            }
+        }
+        self.go.d.next = false;
+        self.tx.start.next = self.go.q.val();
+        self.tx.data.next = self.txb.q.val();
+        self.tcrc.crc_in.next = self.tcrc_q.q.val();
+        self.tcrc.data_in.next = self.rq[0].q.val();
+        if (self.state.q.val() == 7) & !self.loaded.q.val() {
+            self.loaded.d.next = true;
+            self.tcrc_q.d.next = 0.into();
+            self.rq[0].d.next = self.k[11].val();
+            self.rq[1].d.next = self.k[12].val();
+            self.rq[2].d.next = self.status.q.val();
+            if self.skipped.q.val() {
+                self.rq[2].d.next = self.status.q.val() | self.hi.val();
+            }
+            self.rq[3].d.next = 0.into();
+            if self.status.q.val() == 0 {
+                self.rq[3].d.next = self.nstat.q.val().get_bits::<8>(0);
+            }
+            for c in 0..self.scores.len() {
+                for j in 0..4 {
+                    self.rq[4 + c * 4 + j].d.next = 0.into();
                     if self.status.q.val() == 0 {
-                        self.tbyte.next = self.shifted[c * 4 + j].val().get_bits::<8>(0);
+                        self.rq[4 + c * 4 + j].d.next = self.shifted[c * 4 + j].val().get_bits::<8>(0);
                     }
                 }
             }
         }
-        self.tcrc.crc_in.next = self.tcrc_q.q.val();
-        self.tcrc.data_in.next = self.tbyte.val();
-        self.go.d.next = false;
-        self.tx.start.next = self.go.q.val();
-        self.tx.data.next = self.txb.q.val();
         #[allow(clippy::collapsible_if)] // rust-hdl's hdl_gen takes no `&&`
-        if self.state.q.val() == 7 {
+        if (self.state.q.val() == 7) & self.loaded.q.val() {
             if !self.tx.busy.val() & !self.go.q.val() {
                 if self.tidx.q.val() != self.reply_n.val() {
                     self.go.d.next = true;
-                    self.txb.d.next = self.tbyte.val();
                     self.tidx.d.next = self.tidx.q.val() + 1;
-                    self.tcrc_q.d.next = self.tcrc.crc_out.val();
-                    if self.tidx.q.val() < 2 {
-                        self.tcrc_q.d.next = 0.into();
+                    self.txb.d.next = self.rq[0].q.val();
+                    if self.tidx.q.val() == self.crc_idx.val() {
+                        self.txb.d.next = self.tcrc_q.q.val();
+                    }
+                    if self.tidx.q.val() >= 2 {
+                        self.tcrc_q.d.next = self.tcrc.crc_out.val();
+                    }
+                    for i in 1..self.rq.len() {
+                        self.rq[i - 1].d.next = self.rq[i].q.val();
                     }
                 } else {
+                    self.loaded.d.next = false;
                     self.state.d.next = 0.into();
                     if self.status.q.val() == self.k[14].val() {
                         self.state.d.next = 8.into();
