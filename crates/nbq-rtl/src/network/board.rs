@@ -54,6 +54,9 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     go: DFF<Bit>,
     txb: DFF<Bits<8>>,
     loaded: DFF<Bit>,
+    sv: DFF<Bit>,
+    sl: DFF<Bit>,
+    sd: DFF<Bits<8>>,
     rq: Vec<DFF<Bits<8>>>,
     heart: DFF<Bits<27>>,
     hw: Constant<Bits<16>>,
@@ -106,6 +109,9 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             go: Default::default(),
             txb: Default::default(),
             loaded: Default::default(),
+            sv: Default::default(),
+            sl: Default::default(),
+            sd: Default::default(),
             rq: (0..reply_len(classes) - 1).map(|_| Default::default()).collect(),
             heart: Default::default(),
             hw: Constant::new(Bits::<16>::from(hw as u64)),
@@ -143,7 +149,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, len_lo, cnt, crc, skipped, quiet, status, nstat, beat, netdone, tidx, tcrc_q, go, txb,
-            loaded, heart
+            loaded, sv, sl, sd, heart
         );
         for c in 0..self.scores.len() {
             self.scores[c].clock.next = self.clock.val();
@@ -162,10 +168,14 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         // k: the state numbers 0..=8, then the sync bytes (9..=12) and the status codes (13..=16).
         self.rcrc.crc_in.next = self.crc.q.val();
         self.rcrc.data_in.next = self.rx.data.val();
-        self.net.s_tvalid.next = false;
-        self.net.s_tdata.next = self.rx.data.val();
-        self.net.s_tlast.next = false;
+        self.sv.d.next = false;
+        self.sd.d.next = self.rx.data.val();
+        self.sl.d.next = false;
         self.net.m_tready.next = true;
+        // Bytes reach the network one cycle after they are parsed (registered, off the parser's paths).
+        self.net.s_tvalid.next = self.sv.q.val();
+        self.net.s_tlast.next = self.sl.q.val();
+        self.net.s_tdata.next = self.sd.q.val();
         self.quiet.d.next = self.quiet.q.val() + 1;
         if self.rx.valid.val() {
             self.quiet.d.next = 0.into();
@@ -208,8 +218,8 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 }
             }
             if self.state.q.val() == 4 {
-                self.net.s_tvalid.next = true;
-                self.net.s_tlast.next = self.cnt.q.val() == self.hw_last.val();
+                self.sv.d.next = true;
+                self.sl.d.next = self.cnt.q.val() == self.hw_last.val();
                 self.crc.d.next = self.rcrc.crc_out.val();
                 self.cnt.d.next = self.cnt.q.val() + 1;
                 if self.cnt.q.val() == self.hw_last.val() {
@@ -235,9 +245,9 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 self.tidx.d.next = 0.into();
                 self.state.d.next = 7.into();
                 if self.cnt.q.val() != 0 {
-                    self.net.s_tvalid.next = true;
-                    self.net.s_tlast.next = true;
-                    self.net.s_tdata.next = 0.into();
+                    self.sv.d.next = true;
+                    self.sl.d.next = true;
+                    self.sd.d.next = 0.into();
                     self.state.d.next = 6.into();
                 }
             }
