@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use crate::lint::VERILATOR;
 use crate::tool::{workdir, Tool};
 use crate::TbError;
 
@@ -164,33 +163,7 @@ impl TopSim {
         let t0 = Instant::now();
         let dir = workdir(&[("design.v", verilog), ("driver.cpp", DRIVER)])?;
         if simulator == Simulator::Verilator {
-            VERILATOR.run(
-                &[
-                    "--cc",
-                    "--exe",
-                    "--build",
-                    "-O3",
-                    "--top-module",
-                    "top",
-                    "-Wno-fatal",
-                    "-Wno-lint",
-                    "-Wno-style",
-                    "-Wno-UNOPTFLAT",
-                    "--x-assign",
-                    "fast",
-                    "--x-initial",
-                    "fast",
-                    "-CFLAGS",
-                    "-O2",
-                    "-j",
-                    "2",
-                    "-o",
-                    "sim",
-                    "design.v",
-                    "driver.cpp",
-                ],
-                dir.path(),
-            )?;
+            crate::verilator::compile(dir.path())?;
         }
         Ok(TopSim { dir, simulator, classes, build_time: t0.elapsed() })
     }
@@ -366,33 +339,7 @@ impl SerialSim {
     pub fn build(verilog: &str, divisor: usize) -> Result<SerialSim, TbError> {
         let t0 = Instant::now();
         let dir = workdir(&[("design.v", verilog), ("driver.cpp", UART_DRIVER)])?;
-        VERILATOR.run(
-            &[
-                "--cc",
-                "--exe",
-                "--build",
-                "-O3",
-                "--top-module",
-                "top",
-                "-Wno-fatal",
-                "-Wno-lint",
-                "-Wno-style",
-                "-Wno-UNOPTFLAT",
-                "--x-assign",
-                "fast",
-                "--x-initial",
-                "fast",
-                "-CFLAGS",
-                "-O2",
-                "-j",
-                "2",
-                "-o",
-                "sim",
-                "design.v",
-                "driver.cpp",
-            ],
-            dir.path(),
-        )?;
+        crate::verilator::compile(dir.path())?;
         Ok(SerialSim { dir, divisor, build_time: t0.elapsed() })
     }
 

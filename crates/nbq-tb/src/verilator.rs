@@ -85,39 +85,45 @@ fn driver(h: &Harness) -> String {
     s
 }
 
+/// Compiles `design.v` and `driver.cpp` in `dir` into `obj_dir/sim` (the flags every nbq Verilator model uses).
+pub fn compile(dir: &std::path::Path) -> Result<(), TbError> {
+    VERILATOR.run(
+        &[
+            "--cc",
+            "--exe",
+            "--build",
+            "-O3",
+            "--top-module",
+            "top",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "-Wno-UNOPTFLAT",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+            "-CFLAGS",
+            "-O2",
+            "-j",
+            "2",
+            "-o",
+            "sim",
+            "design.v",
+            "driver.cpp",
+        ],
+        dir,
+    )?;
+    Ok(())
+}
+
 impl Model {
     /// Compiles `design` (top module `top`) with Verilator for the ports in `harness`.
     pub fn build(design: &str, harness: &Harness) -> Result<Model, TbError> {
         let t0 = Instant::now();
         let dir = workdir(&[("design.v", design), ("driver.cpp", &driver(harness))])?;
         let d = dir.path();
-        VERILATOR.run(
-            &[
-                "--cc",
-                "--exe",
-                "--build",
-                "-O3",
-                "--top-module",
-                "top",
-                "-Wno-fatal",
-                "-Wno-lint",
-                "-Wno-style",
-                "-Wno-UNOPTFLAT",
-                "--x-assign",
-                "fast",
-                "--x-initial",
-                "fast",
-                "-CFLAGS",
-                "-O2",
-                "-j",
-                "2",
-                "-o",
-                "sim",
-                "design.v",
-                "driver.cpp",
-            ],
-            d,
-        )?;
+        compile(d)?;
         Ok(Model { dir, harness: harness.clone(), build_time: t0.elapsed() })
     }
 

@@ -20,12 +20,7 @@ fn digits() -> (IntNet, nbq_model::data::Split) {
 
 /// The golden integer network's scores of `n` images.
 fn golden(net: &IntNet, pixels: &[u16], n: usize) -> Vec<Vec<i128>> {
-    let mut x = net.input(pixels, n).unwrap();
-    for l in 0..net.convs.len() {
-        let acc = nbq_quant::golden::net::golden_conv(&x, &net.conv_weights(l).unwrap()).unwrap();
-        x = net.requantize(l, &acc).unwrap();
-    }
-    net.head(&x).unwrap()
+    net.scores(pixels, n).unwrap()
 }
 
 fn frames(net: &IntNet, pixels: &[u16]) -> Vec<Vec<u8>> {

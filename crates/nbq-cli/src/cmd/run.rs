@@ -134,7 +134,8 @@ pub fn run(a: Args) -> Result<()> {
         let s = t0.elapsed().as_secs_f64();
         (replies, format!("{n} images in {s:.2} s over '{port}' = {:.1} images/s", n as f64 / s))
     };
-    let golden = nbq_quant::golden::net::IntNet::classify(&net, &test.pixels, n)?;
+    let scores = net.scores(&test.pixels, n)?;
+    let golden: Vec<usize> = scores.iter().map(|s| argmax(s)).collect();
     let mut decoded: Vec<Reply> = Vec::with_capacity(n);
     for (i, r) in replies.iter().enumerate() {
         decoded.push(decode_reply(r, classes).with_context(|| format!("the reply to image {i}"))?);
@@ -145,12 +146,6 @@ pub fn run(a: Args) -> Result<()> {
     let classes_hw: Vec<usize> = decoded.iter().map(|r| usize::from(r.class)).collect();
     let agree = classes_hw.iter().zip(&golden).filter(|(a, b)| a == b).count();
     // Scores too: the board's integer scores must be the golden network's.
-    let mut x = net.input(&test.pixels, n)?;
-    for l in 0..net.convs.len() {
-        let acc = nbq_quant::golden::net::golden_conv(&x, &net.conv_weights(l)?)?;
-        x = net.requantize(l, &acc)?;
-    }
-    let scores = net.head(&x)?;
     let same_scores = decoded
         .iter()
         .zip(&scores)

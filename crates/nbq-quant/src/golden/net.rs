@@ -73,6 +73,15 @@ impl IntNet {
         Ok(self.head(&x)?.iter().map(|scores| argmax(scores)).collect())
     }
 
+    /// The head's integer scores of `n` images through the golden network (what the network top replies).
+    pub fn scores(&self, pixels: &[u16], n: usize) -> Result<Vec<Vec<i128>>> {
+        let mut x = self.input(pixels, n)?;
+        for l in 0..self.convs.len() {
+            x = self.requantize(l, &golden_conv(&x, &self.conv_weights(l)?)?)?;
+        }
+        self.head(&x)
+    }
+
     /// Classifies with the golden shift-convolution.
     pub fn classify(&self, pixels: &[u16], n: usize) -> Result<Vec<usize>> {
         self.classify_with(pixels, n, |_, x, w| golden_conv(x, w))

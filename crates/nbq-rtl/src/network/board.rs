@@ -17,15 +17,8 @@ use super::protocol::{
 use super::top::NetTop;
 use super::uart::{Crc8, UartRx, UartTx};
 
-const HUNT0: u64 = 0;
-const HUNT1: u64 = 1;
-const LEN0: u64 = 2;
-const LEN1: u64 = 3;
-const DATA: u64 = 4;
-const CRC: u64 = 5;
-const NETWAIT: u64 = 6;
-const REPLY: u64 = 7;
-const DRAIN: u64 = 8;
+// Parser states (literals in the logic): 0, 1 hunting for A5 5A; 2, 3 the pixel count; 4 pixels; 5 the CRC;
+// 6 waiting for the network's reply; 7 replying; 8 draining a frame of the wrong count until the line is quiet.
 
 #[derive(LogicBlock)]
 pub struct UartTop<const ACC: usize, const AW: usize> {
@@ -66,7 +59,14 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     crc_idx: Constant<Bits<8>>,
     byte_sh: Vec<Constant<Bits<32>>>,
     beat_id: Vec<Constant<Bits<8>>>,
-    k: Vec<Constant<Bits<8>>>,
+    sync0: Constant<Bits<8>>,
+    sync1: Constant<Bits<8>>,
+    rsync0: Constant<Bits<8>>,
+    rsync1: Constant<Bits<8>>,
+    s_timeout: Constant<Bits<8>>,
+    s_length: Constant<Bits<8>>,
+    s_crc: Constant<Bits<8>>,
+    s_range: Constant<Bits<8>>,
     err_bits: Constant<Bits<32>>,
     eight: Constant<Bits<16>>,
     hi: Constant<Bits<8>>,
@@ -121,20 +121,14 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             crc_idx: b8(reply_len(classes) as u64 - 1),
             byte_sh: (0..4).map(|j| Constant::new(Bits::<32>::from(8 * j as u64))).collect(),
             beat_id: (0..classes).map(|c| b8(c as u64 + 1)).collect(),
-            k: [HUNT0, HUNT1, LEN0, LEN1, DATA, CRC, NETWAIT, REPLY, DRAIN]
-                .iter()
-                .chain(&[
-                    u64::from(FRAME_SYNC[0]),
-                    u64::from(FRAME_SYNC[1]),
-                    u64::from(REPLY_SYNC[0]),
-                    u64::from(REPLY_SYNC[1]),
-                    u64::from(STATUS_TIMEOUT),
-                    u64::from(STATUS_LENGTH),
-                    u64::from(STATUS_CRC),
-                    u64::from(STATUS_RANGE),
-                ])
-                .map(|&v| b8(v))
-                .collect(),
+            sync0: b8(u64::from(FRAME_SYNC[0])),
+            sync1: b8(u64::from(FRAME_SYNC[1])),
+            rsync0: b8(u64::from(REPLY_SYNC[0])),
+            rsync1: b8(u64::from(REPLY_SYNC[1])),
+            s_timeout: b8(u64::from(STATUS_TIMEOUT)),
+            s_length: b8(u64::from(STATUS_LENGTH)),
+            s_crc: b8(u64::from(STATUS_CRC)),
+            s_range: b8(u64::from(STATUS_RANGE)),
             err_bits: Constant::new(Bits::<32>::from(0x700u64)),
             eight: Constant::new(Bits::<16>::from(8u64)),
             hi: b8(0x80),
@@ -165,7 +159,6 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         if self.heart.q.val().get_bit(26) {
             self.leds.next = self.state.q.val() | self.hi.val();
         }
-        // k: the state numbers 0..=8, then the sync bytes (9..=12) and the status codes (13..=16).
         self.rcrc.crc_in.next = self.crc.q.val();
         self.rcrc.data_in.next = self.rx.data.val();
         self.sv.d.next = false;
@@ -185,17 +178,17 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         self.len_full.next = (bit_cast::<16, 8>(self.rx.data.val()) << self.eight.val()) | self.len_lo.q.val();
         if self.rx.valid.val() {
             if self.state.q.val() == 0 {
-                if self.rx.data.val() == self.k[9].val() {
+                if self.rx.data.val() == self.sync0.val() {
                     self.state.d.next = 1.into();
                 } else {
                     self.skipped.d.next = true;
                 }
             }
             if self.state.q.val() == 1 {
-                if self.rx.data.val() == self.k[10].val() {
+                if self.rx.data.val() == self.sync1.val() {
                     self.state.d.next = 2.into();
                     self.crc.d.next = 0.into();
-                } else if self.rx.data.val() == self.k[9].val() {
+                } else if self.rx.data.val() == self.sync0.val() {
                     self.skipped.d.next = true;
                 } else {
                     self.state.d.next = 0.into();
@@ -212,7 +205,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 self.cnt.d.next = 0.into();
                 self.state.d.next = 4.into();
                 if self.len_full.val() != self.hw.val() {
-                    self.status.d.next = self.k[14].val();
+                    self.status.d.next = self.s_length.val();
                     self.state.d.next = 7.into();
                     self.tidx.d.next = 0.into();
                 }
@@ -229,19 +222,19 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
             if self.state.q.val() == 5 {
                 self.state.d.next = 6.into();
                 if self.rx.data.val() != self.crc.q.val() {
-                    self.status.d.next = self.k[15].val();
+                    self.status.d.next = self.s_crc.val();
                 }
             }
         }
         // A quiet line inside a frame ends it.
         if !self.rx.valid.val() & (self.quiet.q.val() == self.quiet_max.val()) {
             if (self.state.q.val() == 2) | (self.state.q.val() == 3) {
-                self.status.d.next = self.k[13].val();
+                self.status.d.next = self.s_timeout.val();
                 self.state.d.next = 7.into();
                 self.tidx.d.next = 0.into();
             }
             if self.state.q.val() == 4 {
-                self.status.d.next = self.k[13].val();
+                self.status.d.next = self.s_timeout.val();
                 self.tidx.d.next = 0.into();
                 self.state.d.next = 7.into();
                 if self.cnt.q.val() != 0 {
@@ -252,7 +245,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 }
             }
             if self.state.q.val() == 5 {
-                self.status.d.next = self.k[13].val();
+                self.status.d.next = self.s_timeout.val();
                 self.state.d.next = 6.into();
             }
             if self.state.q.val() == 8 {
@@ -281,7 +274,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
             self.state.d.next = 7.into();
             self.tidx.d.next = 0.into();
             if (self.status.q.val() == 0) & ((self.nstat.q.val() & self.err_bits.val()) != 0) {
-                self.status.d.next = self.k[16].val();
+                self.status.d.next = self.s_range.val();
             }
         }
         // The reply: all its bytes but the CRC are loaded into a queue when the reply starts, then sent one per
@@ -303,8 +296,8 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         if (self.state.q.val() == 7) & !self.loaded.q.val() {
             self.loaded.d.next = true;
             self.tcrc_q.d.next = 0.into();
-            self.rq[0].d.next = self.k[11].val();
-            self.rq[1].d.next = self.k[12].val();
+            self.rq[0].d.next = self.rsync0.val();
+            self.rq[1].d.next = self.rsync1.val();
             self.rq[2].d.next = self.status.q.val();
             if self.skipped.q.val() {
                 self.rq[2].d.next = self.status.q.val() | self.hi.val();
@@ -341,7 +334,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                 } else {
                     self.loaded.d.next = false;
                     self.state.d.next = 0.into();
-                    if self.status.q.val() == self.k[14].val() {
+                    if self.status.q.val() == self.s_length.val() {
                         self.state.d.next = 8.into();
                     }
                     self.status.d.next = 0.into();
