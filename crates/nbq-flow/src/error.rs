@@ -39,6 +39,11 @@ pub enum FlowError {
     Workers { workers: usize, source: rayon::ThreadPoolBuildError },
     #[error("cannot draw the chart: {0}")]
     Chart(String),
+    #[error("cannot create {path}: {source}")]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    /// Bad `--seeds`: what was given and what is allowed.
+    #[error("--seeds: {0}")]
+    Seeds(String),
     #[error("cannot write {what} as JSON: {source}")]
     Json { what: String, source: serde_json::Error },
 }

@@ -40,6 +40,10 @@ pub struct Report {
     /// Achieved maximum clock frequency, when the flow places and routes.
     pub fmax_mhz: Option<f64>,
     pub target_mhz: f64,
+    /// Fmax of every nextpnr seed tried, when more than one was (`fmax_mhz` is then the best seed's, the one the
+    /// bitstream comes from).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fmax_seeds: Vec<crate::ice40::SeedFmax>,
 }
 
 impl Report {
@@ -78,15 +82,36 @@ impl Report {
             );
         }
         s += &match self.fmax_mhz {
-            Some(f) => format!(
-                "\nFmax {f:.1} MHz against the {} MHz target: {}\n",
-                self.target_mhz,
-                if f >= self.target_mhz { "met" } else { "NOT met" }
-            ),
+            Some(f) => {
+                format!(
+                    "\nFmax {f:.1} MHz against the {} MHz target: {}\n",
+                    self.target_mhz,
+                    if f >= self.target_mhz { "met" } else { "NOT met" }
+                ) + &self.seed_spread()
+            }
             None => {
                 format!("\nFmax: not measured by this flow (target {} MHz; run the Vivado script)\n", self.target_mhz)
             }
         };
         s
+    }
+
+    /// "Fmax over N seeds: min / median / max", when several seeds were routed.
+    fn seed_spread(&self) -> String {
+        if self.fmax_seeds.len() < 2 {
+            return String::new();
+        }
+        let mut f: Vec<f64> = self.fmax_seeds.iter().map(|s| s.fmax_mhz).collect();
+        f.sort_by(f64::total_cmp);
+        let n = f.len();
+        let median = if n % 2 == 1 { f[n / 2] } else { (f[n / 2 - 1] + f[n / 2]) / 2.0 };
+        let each: Vec<String> = self.fmax_seeds.iter().map(|s| format!("{} {:.1}", s.seed, s.fmax_mhz)).collect();
+        format!(
+            "Fmax over {n} nextpnr seeds: min {:.1} / median {median:.1} / max {:.1} MHz (seed MHz: {}); the \
+             bitstream is the best seed's\n",
+            f[0],
+            f[n - 1],
+            each.join(", ")
+        )
     }
 }

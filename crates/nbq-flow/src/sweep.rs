@@ -123,7 +123,7 @@ pub fn run(jobs: &[Job], workers: usize, done: &(dyn Fn(&str, usize) + Sync)) ->
             let f = move || {
                 let r = DesignConfig::from_toml(&j.design, &j.id)
                     .map_err(|e| e.to_string())
-                    .and_then(|c| synthesize(&c, j.target, &mut |_| {}).map_err(|e| e.to_string()));
+                    .and_then(|c| synthesize(&c, j.target, &[], &mut |_| {}).map_err(|e| e.to_string()));
                 Ok(match r {
                     Ok((report, _)) => {
                         Outcome { id: j.id.clone(), target: j.target, report: Some(report), error: None }

@@ -39,10 +39,16 @@ impl Target {
 pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Runs `target`'s flow on `c`: the report and the files of the output folder (without the report files).
-pub fn synthesize(c: &DesignConfig, target: Target, step: &mut dyn FnMut(usize)) -> Result<(Report, Files), FlowError> {
+/// `seeds` are the nextpnr seeds to route (alchitry-cu; empty: [`ice40::SEED`] alone).
+pub fn synthesize(
+    c: &DesignConfig,
+    target: Target,
+    seeds: &[u32],
+    step: &mut dyn FnMut(usize),
+) -> Result<(Report, Files), FlowError> {
     match target {
         Target::AlchitryCu => {
-            let b = ice40::build(c, step)?;
+            let b = ice40::build(c, seeds, step)?;
             Ok((b.report, b.files))
         }
         Target::Zcu102 => {

@@ -22,23 +22,31 @@ pub const AVAILABLE: Resources =
 
 /// The XDC: the clock constraint only (out of context).
 pub fn xdc(p: &Params) -> String {
+    xdc_of(&p.name)
+}
+
+/// The XDC of design `name` (top module `top`, port `clock`).
+pub fn xdc_of(name: &str) -> String {
     format!(
-        "# nbq: out-of-context constraints of {} for the ZCU102 ({PART}).\n\
-         # The engine's ports are internal to a larger design, so they get no package pins.\n\
+        "# nbq: out-of-context constraints of {name} for the ZCU102 ({PART}).\n\
+         # The design's ports are internal to a larger design, so they get no package pins.\n\
          create_clock -period {:.3} -name clock [get_ports clock]\n",
-        p.name,
         1000.0 / TARGET_MHZ
     )
 }
 
 /// The Vivado batch script (run next to the files: `vivado -mode batch -source vivado.tcl`).
 pub fn vivado_tcl(p: &Params) -> String {
-    let n = &p.name;
+    vivado_tcl_of(&p.name, &format!("{}.v", p.name))
+}
+
+/// The Vivado batch script of design `name` whose Verilog (top module `top`) is `verilog_file`.
+pub fn vivado_tcl_of(n: &str, verilog_file: &str) -> String {
     format!(
         "# nbq: Vivado batch flow of {n} for the ZCU102 ({PART}), out of context.\n\
          # Run in this folder: vivado -mode batch -source vivado.tcl\n\
          set here [file dirname [file normalize [info script]]]\n\
-         read_verilog $here/{n}.v\n\
+         read_verilog $here/{verilog_file}\n\
          read_xdc -mode out_of_context $here/{n}.xdc\n\
          synth_design -top top -part {PART} -mode out_of_context\n\
          opt_design\nplace_design\nroute_design\n\
@@ -50,9 +58,14 @@ pub fn vivado_tcl(p: &Params) -> String {
 
 /// Yosys's open estimate of the design's resources on the XCZU9EG.
 pub fn estimate(p: &Params, verilog: &str) -> Result<Report, FlowError> {
+    estimate_of(&p.name, verilog)
+}
+
+/// Yosys's open estimate of design `name` (top module `top`) on the XCZU9EG.
+pub fn estimate_of(name: &str, verilog: &str) -> Result<Report, FlowError> {
     let cells = cell_counts(verilog, "synth_xilinx -family xcup -top top -flatten -noiopad")?;
     Ok(Report {
-        design: p.name.clone(),
+        design: name.to_string(),
         target: Target::Zcu102,
         device: PART.into(),
         source: "Yosys synth_xilinx -family xcup (estimate; Vivado's figures come from vivado.tcl)".into(),
@@ -61,5 +74,6 @@ pub fn estimate(p: &Params, verilog: &str) -> Result<Report, FlowError> {
         design_alone: None,
         fmax_mhz: None,
         target_mhz: TARGET_MHZ,
+        fmax_seeds: Vec::new(),
     })
 }

@@ -17,7 +17,9 @@ pub struct Args {
     #[arg(long, short = 'm')]
     pub model: PathBuf,
     /// sim: the streaming top (AXI4-Stream ports) for simulation; alchitry-cu: the board top with its UART,
-    /// synthesized, placed, routed and packed into a bitstream (<name>.bin) with report.json / report.md.
+    /// synthesized, placed, routed and packed into a bitstream (<name>.bin) with report.json / report.md;
+    /// zcu102: the same streaming top as sim, with an out-of-context XDC (200 MHz), a Vivado batch script
+    /// (vivado.tcl) and Yosys's synth_xilinx estimate (report.json / report.md).
     #[arg(long, short = 't', value_enum, default_value_t = BuildTarget::Sim)]
     pub target: BuildTarget,
     /// Baud rate of the board's UART (alchitry-cu): the divisor is the board's 100 MHz clock over it.
@@ -32,6 +34,10 @@ pub struct Args {
     /// Replace nbq's files in an existing non-empty output folder.
     #[arg(long)]
     pub force: bool,
+    /// nextpnr seeds to place and route (alchitry-cu), comma-separated: the report gives each seed's Fmax and
+    /// min / median / max, and the bitstream is the best seed's [default: 1].
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,14 +46,11 @@ pub enum BuildTarget {
     Sim,
     /// The Alchitry Cu (iCE40-HX8K) with a UART host link: a bitstream
     AlchitryCu,
-    /// The ZCU102 behind AXI4-Stream (not built yet; the sim target is its AXI4-Stream top)
+    /// The ZCU102: the AXI4-Stream top, out of context (XDC, Vivado script, Yosys estimate)
     Zcu102,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    if a.target == BuildTarget::Zcu102 {
-        bail!("--target zcu102: the ZCU102 top is not built yet; --target sim (the same AXI4-Stream top) and alchitry-cu are");
-    }
     let t0 = Instant::now();
     let ck = checkpoint::load(&a.model)?;
     let net = ck.net.with_context(|| {
@@ -65,7 +68,14 @@ pub fn run(a: Args) -> Result<()> {
     let verilog = generate_top(&plan).context("emitting the network top")?;
     let report = plan.report();
     let stem = a.model.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
-    let suffix = if a.target == BuildTarget::AlchitryCu { "alchitry-cu" } else { "net" };
+    let suffix = match a.target {
+        BuildTarget::AlchitryCu => "alchitry-cu",
+        BuildTarget::Zcu102 => "zcu102",
+        BuildTarget::Sim => "net",
+    };
+    if a.target != BuildTarget::AlchitryCu && !a.seeds.is_empty() {
+        bail!("--seeds: only the alchitry-cu target places and routes; leave it out for --target {suffix}");
+    }
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{stem}-{suffix}")));
     nbq_quant::atomic::check_destination(&out, a.force)?;
     let mut files = vec![
@@ -90,7 +100,7 @@ pub fn run(a: Args) -> Result<()> {
         let spinner = indicatif::ProgressBar::new_spinner();
         spinner.enable_steady_tick(std::time::Duration::from_millis(200));
         let steps = nbq_flow::ice40::NETWORK_STEPS;
-        let b = nbq_flow::ice40::build_network(&plan, &stem, divisor, &mut |i| {
+        let b = nbq_flow::ice40::build_network(&plan, &stem, divisor, &a.seeds, &mut |i| {
             spinner.set_message(format!("[{}/{}] {stem}: {}", i + 1, steps.len(), steps[i]));
         })
         .context("Alchitry Cu flow")?;
@@ -106,6 +116,25 @@ pub fn run(a: Args) -> Result<()> {
             out.join(format!("{stem}.bin")).display(),
             a.model.display(),
             a.baud
+        );
+    }
+    if a.target == BuildTarget::Zcu102 {
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        spinner.set_message(format!("{stem}: Yosys synth_xilinx -family xcup (an estimate of the network top)"));
+        let r = nbq_flow::zcu102::estimate_of(&stem, &verilog).context("ZCU102 estimate")?;
+        spinner.finish_and_clear();
+        let mut json = serde_json::to_vec_pretty(&r)?;
+        json.push(b'\n');
+        summary = r.markdown();
+        files.push((format!("{stem}.xdc"), nbq_flow::zcu102::xdc_of(&stem).into_bytes()));
+        files.push(("vivado.tcl".to_string(), nbq_flow::zcu102::vivado_tcl_of(&stem, "network.v").into_bytes()));
+        files.push(("report.json".to_string(), json));
+        files.push(("report.md".to_string(), summary.clone().into_bytes()));
+        summary += &format!(
+            "\nVivado (out of context, the AXI4-Stream ports internal to your design): cd {} && vivado -mode batch -source \
+             vivado.tcl\n",
+            out.display()
         );
     }
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;

@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 ///
 /// alchitry-cu: builds a self-testing board top (ROMs of a kernel, an image and the golden model's sums around one
 /// convolver of the design; LEDs 0 pass, 1 fail, 2 done, 7 heartbeat), a PCF from constraints/alchitry-cu.toml,
-/// runs yosys synth_ice40, checks the design fits the iCE40-HX8K, runs nextpnr-ice40 (100 MHz target, fixed seed)
+/// runs yosys synth_ice40, checks the design fits the iCE40-HX8K, runs nextpnr-ice40 (100 MHz target, fixed seeds: --seeds)
 /// and icepack, and writes the bitstream (<name>.bin) with report.json / report.md (logic cells, carry, RAM, IO,
 /// Fmax) and the tools' logs. Program it with `iceprog <name>.bin`.
 ///
@@ -31,19 +31,28 @@ pub struct Args {
     /// Replace nbq's files in an existing non-empty output folder.
     #[arg(long)]
     pub force: bool,
+    /// nextpnr seeds to place and route (alchitry-cu), comma-separated: the report gives each seed's Fmax and
+    /// min / median / max, and the bitstream is the best seed's [default: 1].
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Vec<u32>,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let cfg = nbq_rtl::DesignConfig::load(&a.config)?;
     let target = a.target;
+    if target == nbq_flow::Target::Zcu102 && !a.seeds.is_empty() {
+        anyhow::bail!(
+            "--seeds: the zcu102 flow does not place and route (it is a Yosys estimate); seeds apply to alchitry-cu"
+        );
+    }
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{}", cfg.name, target.name())));
     // Refuse an unusable output folder before the long tool runs.
     nbq_quant::atomic::check_destination(&out, a.force)?;
     let spinner = ProgressBar::new_spinner();
     spinner.enable_steady_tick(Duration::from_millis(200));
     let steps = target.steps();
-    let (report, mut files) = nbq_flow::synthesize(&cfg, target, &mut |i| {
+    let (report, mut files) = nbq_flow::synthesize(&cfg, target, &a.seeds, &mut |i| {
         spinner.set_message(format!("[{}/{}] {}: {}", i + 1, steps.len(), cfg.name, steps[i]));
     })
     .with_context(|| format!("{} flow", target.name()))?;

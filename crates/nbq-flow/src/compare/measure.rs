@@ -131,7 +131,7 @@ pub(super) fn variant(
 /// Fmax of `cfg`'s convolver placed and routed in its self-test top on the HX8K, or (not an error) why there is
 /// none: the design does not fit, or nextpnr reported no Fmax.
 fn ice40_fmax(cfg: &DesignConfig) -> Result<Result<f64, String>, FlowError> {
-    match crate::ice40::build(cfg, &mut |_| {}) {
+    match crate::ice40::build(cfg, &[], &mut |_| {}) {
         Ok(b) => Ok(b.report.fmax_mhz.ok_or_else(|| "no Fmax reported".to_string())),
         Err(e @ FlowError::DoesNotFit { .. }) => Ok(Err(e.to_string())),
         Err(e) => Err(e),

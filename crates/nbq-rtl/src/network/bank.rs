@@ -8,7 +8,10 @@
 //!   and its count is the XOR of `(i + 1) ^ i` over the comparators that hold: a telescoping XOR whose terms
 //!   synthesis arranges as a shallow tree, where a chain of increments would be as deep as the bank is long.
 //!
-//! Ports: `sum_in` (ACC tier), `code_out` (`OUT` bits, combinational).
+//! * The comparisons are registered and the count taken from the registers, so that the bank is two short paths
+//!   (a comparator's carry chain, then the XOR tree) instead of one long one.
+//!
+//! Ports: `clock`, `sum_in` (ACC tier), `code_out` (`OUT` bits): the code of the `sum_in` of the cycle before.
 
 use rust_hdl::prelude::*;
 
@@ -16,10 +19,12 @@ use crate::widths::{bit, low_mask};
 
 #[derive(LogicBlock)]
 pub struct CodeBank<const ACC: usize, const OUT: usize> {
+    pub clock: Signal<In, Clock>,
     pub sum_in: Signal<In, Bits<ACC>>,
     pub code_out: Signal<Out, Bits<OUT>>,
     thresholds: Vec<Constant<Bits<ACC>>>,
     steps: Vec<Constant<Bits<OUT>>>,
+    ge: Vec<DFF<Bit>>,
     mask: Constant<Bits<ACC>>,
     flip: Constant<Bits<ACC>>,
     key: Signal<Local, Bits<ACC>>,
@@ -41,6 +46,8 @@ impl<const ACC: usize, const OUT: usize> CodeBank<ACC, OUT> {
         assert!(thresholds.windows(2).all(|w| w[0] <= w[1]), "thresholds must not decrease");
         assert!((2..=ACC).contains(&width) && OUT >= 8, "width {width} in a {ACC}-bit tier, {OUT}-bit codes");
         Self {
+            clock: Default::default(),
+            ge: thresholds.iter().map(|_| Default::default()).collect(),
             sum_in: Default::default(),
             code_out: Default::default(),
             thresholds: thresholds.iter().map(|&t| Constant::new(key::<ACC>(t, width))).collect(),
@@ -59,7 +66,9 @@ impl<const ACC: usize, const OUT: usize> Logic for CodeBank<ACC, OUT> {
         self.key.next = (self.sum_in.val() & self.mask.val()) ^ self.flip.val();
         self.code.next = 0.into();
         for i in 0..self.thresholds.len() {
-            if self.key.val() >= self.thresholds[i].val() {
+            self.ge[i].clock.next = self.clock.val();
+            self.ge[i].d.next = self.key.val() >= self.thresholds[i].val();
+            if self.ge[i].q.val() {
                 self.code.next = self.code.val() ^ self.steps[i].val();
             }
         }

@@ -63,6 +63,11 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     f_yodd: DFF<Bit>,
     f_inpool: DFF<Bit>,
     f_sum: Vec<DFF<Bits<ACC>>>,
+    // The window in the comparator bank's registered stage.
+    g_v: DFF<Bit>,
+    g_xodd: DFF<Bit>,
+    g_yodd: DFF<Bit>,
+    g_inpool: DFF<Bit>,
     // The pool: the left window's codes, one row of pair maxima.
     c_v: DFF<Bit>,
     c_xodd: DFF<Bit>,
@@ -173,6 +178,10 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             f_yodd: Default::default(),
             f_inpool: Default::default(),
             f_sum: (0..pm).map(|_| Default::default()).collect(),
+            g_v: Default::default(),
+            g_xodd: Default::default(),
+            g_yodd: Default::default(),
+            g_inpool: Default::default(),
             c_v: Default::default(),
             c_xodd: Default::default(),
             c_yodd: Default::default(),
@@ -228,8 +237,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, cnt, tile, ch, rbank, rbase, wbase, obase, load_q, valid_q, clear_q, flush_q, bank_q,
-            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q,
-            hreg, pidx, we_q, addr_q, data_q
+            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, g_v, g_xodd, g_yodd, g_inpool, c_v,
+            c_xodd, c_yodd, c_inpool, codes_q, hreg, pidx, we_q, addr_q, data_q
         );
         for i in 0..self.f_sum.len() {
             self.f_sum[i].clock.next = self.clock.val();
@@ -381,16 +390,21 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                 self.f_sum[i].d.next = self.total[i].val();
             }
         }
-        // Codes of the final sums, packed; the pool's pair and block maxima, lane by lane.
+        // Codes of the final sums (a cycle after them: the bank is registered), packed; the pool's pair and block maxima, lane by lane.
         self.codes.next = 0.into();
         for i in 0..self.requant.len() {
+            self.requant[i].clock.next = self.clock.val();
             self.requant[i].sum_in.next = self.f_sum[i].q.val();
             self.codes.next = self.codes.val() | (self.requant[i].code_out.val() << self.lane8[i].val());
         }
-        self.c_v.d.next = self.f_v.q.val();
-        self.c_xodd.d.next = self.f_xodd.q.val();
-        self.c_yodd.d.next = self.f_yodd.q.val();
-        self.c_inpool.d.next = self.f_inpool.q.val();
+        self.g_v.d.next = self.f_v.q.val();
+        self.g_xodd.d.next = self.f_xodd.q.val();
+        self.g_yodd.d.next = self.f_yodd.q.val();
+        self.g_inpool.d.next = self.f_inpool.q.val();
+        self.c_v.d.next = self.g_v.q.val();
+        self.c_xodd.d.next = self.g_xodd.q.val();
+        self.c_yodd.d.next = self.g_yodd.q.val();
+        self.c_inpool.d.next = self.g_inpool.q.val();
         self.codes_q.d.next = self.codes.val();
         self.pair.next = 0.into();
         self.best.next = 0.into();

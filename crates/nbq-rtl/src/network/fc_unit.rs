@@ -49,6 +49,9 @@ pub struct FcUnit {
     cand_q: DFF<Score>,
     cand_i: DFF<Bits<8>>,
     cand_v: DFF<Bit>,
+    odd: DFF<Bit>,
+    gt_v: DFF<Bit>,
+    gt_q: DFF<Bit>,
     // The decoded feature (x, and each class's sign, zero flag and shift), registered.
     d_v: DFF<Bit>,
     d_x: DFF<Score>,
@@ -90,6 +93,7 @@ pub struct FcUnit {
     shift: Vec<Signal<Local, Score>>,
     term: Vec<Signal<Local, Score>>,
     cand: Signal<Local, Score>,
+    pick: Vec<Signal<Local, Score>>,
 }
 
 fn locals<T: Synth>(n: usize) -> Vec<Signal<Local, T>> {
@@ -140,6 +144,9 @@ impl FcUnit {
             cand_q: Default::default(),
             cand_i: Default::default(),
             cand_v: Default::default(),
+            odd: Default::default(),
+            gt_v: Default::default(),
+            gt_q: Default::default(),
             d_v: Default::default(),
             d_x: Default::default(),
             d_neg: (0..classes).map(|_| Default::default()).collect(),
@@ -178,6 +185,7 @@ impl FcUnit {
             shift: locals(classes),
             term: locals(classes),
             cand: Default::default(),
+            pick: (0..p.classes).map(|_| Default::default()).collect(),
         }
     }
 }
@@ -187,7 +195,7 @@ impl Logic for FcUnit {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x, cand_q,
-            cand_i, cand_v
+            cand_i, cand_v, odd, gt_v, gt_q
         );
         for c in 0..self.d_neg.len() {
             self.d_neg[c].clock.next = self.clock.val();
@@ -295,25 +303,34 @@ impl Logic for FcUnit {
             self.phase.d.next = 5.into();
             self.arg.d.next = 0.into();
         }
+        // The candidate's score, an AND-OR over the classes (no priority chain).
         self.cand.next = 0.into();
         for c in 0..self.sums.len() {
+            self.pick[c].next = 0.into();
             if self.arg.q.val() == self.cls_id[c].val() {
-                self.cand.next = self.score_q[c].q.val() ^ self.flip.val();
+                self.pick[c].next = self.score_q[c].q.val() ^ self.flip.val();
             }
+            self.cand.next = self.cand.val() | self.pick[c].val();
         }
-        // The argmax in two registered steps: the candidate's score (a mux over the classes), then the comparison.
+        // The argmax in three registered steps, one class every second cycle: the candidate's score, the
+        // comparison with the best so far, the update (which the next candidate's comparison then sees).
         self.cand_v.d.next = false;
         self.cand_q.d.next = self.cand.val();
         self.cand_i.d.next = self.arg.q.val();
         if self.phase.q.val() == 5 {
-            self.cand_v.d.next = true;
-            self.arg.d.next = self.arg.q.val() + 1;
-            if self.arg.q.val() == self.cls_last.val() {
-                self.phase.d.next = 0.into();
+            self.odd.d.next = !self.odd.q.val();
+            self.cand_v.d.next = !self.odd.q.val();
+            if self.odd.q.val() {
+                self.arg.d.next = self.arg.q.val() + 1;
+                if self.arg.q.val() == self.cls_last.val() {
+                    self.phase.d.next = 0.into();
+                }
             }
         }
-        if self.cand_v.q.val() {
-            if (self.cand_i.q.val() == 0) | (self.cand_q.q.val() > self.best.q.val()) {
+        self.gt_v.d.next = self.cand_v.q.val();
+        self.gt_q.d.next = (self.cand_i.q.val() == 0) | (self.cand_q.q.val() > self.best.q.val());
+        if self.gt_v.q.val() {
+            if self.gt_q.q.val() {
                 self.best.d.next = self.cand_q.q.val();
                 self.best_i.d.next = self.cand_i.q.val();
             }

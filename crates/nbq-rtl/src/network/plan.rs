@@ -133,7 +133,7 @@ impl FcPlan {
 
     /// Features, the pipeline, and the argmax over the classes.
     pub fn cycles(&self) -> usize {
-        self.features() + 5 + self.classes + 2
+        self.features() + 5 + 2 * self.classes + 3
     }
 }
 
@@ -341,9 +341,10 @@ impl NetPlan {
         self.convs.iter().map(ConvPlan::cycles).sum::<usize>() + self.fc.cycles() + 2
     }
 
-    /// Cycles per image on the stream: receiving its pixels, computing, and replying `1 + classes` words.
+    /// Cycles per image on the stream: receiving its pixels, computing, and replying `1 + classes` words (two
+    /// cycles each: the word is registered before it is offered).
     pub fn image_cycles(&self) -> usize {
-        self.input.height * self.input.width + self.compute_cycles() + 1 + self.fc.classes
+        self.input.height * self.input.width + self.compute_cycles() + 2 * (1 + self.fc.classes)
     }
 
     /// The engine widths of conv layer `l`.

@@ -9,7 +9,8 @@
 //! with an error reply and not classified; the next frame is handled normally.
 //!
 //! # Reply (`m_tdata` 32 bits, `m_tvalid`, `m_tready`, `m_tlast`)
-//! `1 + classes` words, `m_tlast` on the last, each held until `m_tready`: first the status word (bits 7..0 the
+//! `1 + classes` words, `m_tlast` on the last, each held until `m_tready`, straight from a register (the word is
+//! selected one cycle before it is offered, so `m_tvalid` is low for a cycle between words): first the status word (bits 7..0 the
 //! class, bit 8 a short frame, bit 9 a long frame, bit 10 a pixel out of range; the class is 0 when any error
 //! bit is set), then the integer score of each class ([`super::plan::SCORE_BITS`]-bit two's complement; 0 in an
 //! error reply). The scores are the golden integer network's (`nbq_quant::net`) and the class is the first
@@ -46,6 +47,10 @@ pub struct NetTop<const ACC: usize, const AW: usize> {
     err: DFF<Bits<3>>,
     beat: DFF<Bits<8>>,
     start_q: DFF<Bit>,
+    // The reply word on offer, its m_tlast, and whether it is loaded.
+    out_q: DFF<Bits<32>>,
+    last_q: DFF<Bit>,
+    primed: DFF<Bit>,
     hw_last: Constant<Bits<MEM_ADDR_BITS>>,
     max_pixel: Constant<Bits<8>>,
     beat_last: Constant<Bits<8>>,
@@ -58,6 +63,8 @@ pub struct NetTop<const ACC: usize, const AW: usize> {
     rx: Signal<Local, Bit>,
     bad: Signal<Local, Bit>,
     status: Signal<Local, Bits<32>>,
+    word: Signal<Local, Bits<32>>,
+    pick: Vec<Signal<Local, Bits<32>>>,
 }
 
 impl<const ACC: usize, const AW: usize> NetTop<ACC, AW> {
@@ -80,6 +87,9 @@ impl<const ACC: usize, const AW: usize> NetTop<ACC, AW> {
             err: Default::default(),
             beat: Default::default(),
             start_q: Default::default(),
+            out_q: Default::default(),
+            last_q: Default::default(),
+            primed: Default::default(),
             hw_last: Constant::new(Bits::<MEM_ADDR_BITS>::from((p.input.height * p.input.width - 1) as u64)),
             max_pixel: Constant::new(Bits::<8>::from(u64::from(p.input.max_pixel))),
             beat_last: Constant::new(Bits::<8>::from(classes as u64)),
@@ -92,6 +102,8 @@ impl<const ACC: usize, const AW: usize> NetTop<ACC, AW> {
             rx: Default::default(),
             bad: Default::default(),
             status: Default::default(),
+            word: Default::default(),
+            pick: (0..classes).map(|_| Default::default()).collect(),
         }
     }
 }
@@ -99,7 +111,7 @@ impl<const ACC: usize, const AW: usize> NetTop<ACC, AW> {
 impl<const ACC: usize, const AW: usize> Logic for NetTop<ACC, AW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, cnt, err, beat, start_q);
+        dff_setup!(self, clock, state, cnt, err, beat, start_q, out_q, last_q, primed);
         // Layers chained: each writes the next one's input memory and starts it when done.
         for l in 0..self.convs.len() {
             self.convs[l].clock.next = self.clock.val();
@@ -156,25 +168,35 @@ impl<const ACC: usize, const AW: usize> Logic for NetTop<ACC, AW> {
             self.state.d.next = 3.into();
             self.beat.d.next = 0.into();
         }
-        // Replying: the status word, then the scores.
+        // Replying: the status word, then the scores. The word of beat `beat` is picked with an AND-OR (no
+        // priority chain) into `out_q` while `primed` is low, then offered.
         self.status.next = bit_cast::<32, 3>(self.err.q.val()) << self.status_shift.val();
         if self.err.q.val() == 0 {
             self.status.next = bit_cast::<32, 8>(self.fc.winner.val());
         }
-        self.m_tvalid.next = self.state.q.val() == 3;
-        self.m_tlast.next = self.beat.q.val() == self.beat_last.val();
-        self.m_tdata.next = self.status.val();
-        for c in 0..self.beat_id.len() {
-            if self.beat.q.val() == self.beat_id[c].val() {
-                self.m_tdata.next = 0.into();
-                if self.err.q.val() == 0 {
-                    self.m_tdata.next = self.fc.score[c].val();
-                }
-            }
+        self.word.next = 0.into();
+        if self.beat.q.val() == 0 {
+            self.word.next = self.status.val();
         }
-        if (self.state.q.val() == 3) & self.m_tready.val() {
+        for c in 0..self.beat_id.len() {
+            self.pick[c].next = 0.into();
+            if (self.beat.q.val() == self.beat_id[c].val()) & (self.err.q.val() == 0) {
+                self.pick[c].next = self.fc.score[c].val();
+            }
+            self.word.next = self.word.val() | self.pick[c].val();
+        }
+        self.m_tvalid.next = (self.state.q.val() == 3) & self.primed.q.val();
+        self.m_tlast.next = self.last_q.q.val();
+        self.m_tdata.next = self.out_q.q.val();
+        if (self.state.q.val() == 3) & !self.primed.q.val() {
+            self.out_q.d.next = self.word.val();
+            self.last_q.d.next = self.beat.q.val() == self.beat_last.val();
+            self.primed.d.next = true;
+        }
+        if (self.state.q.val() == 3) & self.primed.q.val() & self.m_tready.val() {
+            self.primed.d.next = false;
             self.beat.d.next = self.beat.q.val() + 1;
-            if self.beat.q.val() == self.beat_last.val() {
+            if self.last_q.q.val() {
                 self.state.d.next = 0.into();
                 self.cnt.d.next = 0.into();
                 self.err.d.next = 0.into();
