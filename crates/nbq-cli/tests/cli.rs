@@ -178,6 +178,11 @@ fn demo_runs_on_the_bundled_model() {
     assert!(s.contains("PASS svpe_k3: 4 images") && s.contains("PASS vpe_k3: 4 images"), "{s}");
     assert!(d.path().join("hdl/digits_conv1.v").exists() && d.path().join("hdl/vpe_k3/params.json").exists());
     assert!(s.contains("| float CNN (359 test images) |") && s.contains("demo finished"), "{s}");
+    assert!(
+        s.contains("60 images through the board top's UART pins (simulated, divisor 8): every class and score"),
+        "{s}"
+    );
+    assert!(s.contains("| the whole network on the chip (one board top, UART; simulated board, 60 images) |"), "{s}");
 }
 
 #[test]
@@ -201,7 +206,8 @@ fn build_writes_the_network_top_and_its_plan() {
     for (args, want) in [
         (vec!["--pm", "9"], "9 is not in 1..=8"),
         (vec!["--pm", "1,2,3"], "--pm lists 3 values; the network has 2 conv layers"),
-        (vec!["--target", "zcu102"], "the ZCU102 top is not built yet"),
+        (vec!["--seeds", "1,2"], "--seeds: only the alchitry-cu target places and routes"),
+        (vec!["--target", "alchitry-cu", "--seeds", "1,1"], "--seeds: seed 1 is given twice"),
         (vec!["--target", "alchitry-cu", "--baud", "50000000"], "--baud 50000000: the 100 MHz clock divides it to 2"),
     ] {
         let mut a = vec!["build", "-m", ck.to_str().unwrap(), "-o", bad.to_str().unwrap()];
@@ -214,4 +220,88 @@ fn build_writes_the_network_top_and_its_plan() {
     let float = root.join("models/digits-lenet-float.safetensors");
     let o = nbq(&["build", "-m", float.to_str().unwrap(), "-o", bad.to_str().unwrap()]);
     assert!(stderr(&o).contains("is a float checkpoint"), "{}", stderr(&o));
+}
+
+/// Writes an .npz of `x` (float32, `shape`) and, unless `y` is None, `y` (int64).
+fn write_npz(path: &Path, shape: &[usize], x: Vec<f32>, y: Option<Vec<i64>>) {
+    let mut z = ndarray_npy::NpzWriter::new(fs::File::create(path).unwrap());
+    z.add_array("x", &ndarray::ArrayD::from_shape_vec(shape.to_vec(), x).unwrap()).unwrap();
+    if let Some(y) = y {
+        z.add_array("y", &ndarray::Array1::from(y)).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn run_sim_classifies_images_from_an_npz_and_refuses_bad_input() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ck = root.join("models/digits-lenet-rg-3bit.safetensors");
+    let split = nbq_model::data::load_digits(&root.join("testdata/digits.csv.gz")).unwrap();
+    let test = split.test.take(5);
+    let x: Vec<f32> = test.pixels.iter().map(|&p| f32::from(p) / 16.0).collect();
+    let y: Vec<i64> = test.labels.iter().map(|&l| i64::from(l)).collect();
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("five.npz");
+    write_npz(&good, &[5, 1, 8, 8], x.clone(), Some(y.clone()));
+    let base = ["run", "-m", ck.to_str().unwrap(), "--pm", "1,2"];
+    let o = nbq(&[&base[..], &["--sim", "--data", good.to_str().unwrap()]].concat());
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(s.contains("simulated board: 5 images") && s.contains("every score equal on 5 of 5"), "{s}");
+
+    let mut bright = x.clone();
+    bright[70] = 1.5;
+    type Case<'a> = (&'a str, Vec<usize>, Vec<f32>, Option<Vec<i64>>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "bright.npz",
+            vec![5, 1, 8, 8],
+            bright,
+            Some(y.clone()),
+            "image 1, pixel 6 of x is 1.5; float images lie in [0, 1]",
+        ),
+        (
+            "wide.npz",
+            vec![5, 1, 4, 16],
+            x.clone(),
+            Some(y.clone()),
+            "x has shape [5, 1, 4, 16]; the network takes (N, 1, 8, 8)",
+        ),
+        ("nolabels.npz", vec![5, 1, 8, 8], x.clone(), None, "it has no array 'y'"),
+        (
+            "label.npz",
+            vec![5, 1, 8, 8],
+            x,
+            Some(vec![0, 1, 2, 3, 10]),
+            "label 4 (y) is 10; the network has classes 0..=9",
+        ),
+    ];
+    for (name, shape, x, y, want) in cases {
+        let f = d.path().join(name);
+        write_npz(&f, &shape, x, y);
+        let o = nbq(&[&base[..], &["--sim", "--data", f.to_str().unwrap()]].concat());
+        assert!(!o.status.success(), "{name}");
+        assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    let file = d.path().join("not-a-port");
+    fs::write(&file, b"").unwrap();
+    for (args, want) in [
+        (
+            vec!["--data", good.to_str().unwrap(), "--port", "/nonexistent/ttyUSB9"],
+            "cannot open serial port '/nonexistent/ttyUSB9'",
+        ),
+        (
+            vec!["--data", good.to_str().unwrap(), "--port", file.to_str().unwrap()],
+            "is a regular file, not a serial device",
+        ),
+        (
+            vec!["--sim", "--data", "cifar"],
+            "'cifar' is neither a data set nor an .npz file; allowed: digits, mnist, FILE.npz",
+        ),
+    ] {
+        let o = nbq(&[&base[..], &args[..]].concat());
+        assert!(!o.status.success(), "{args:?}");
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
 }

@@ -2,7 +2,9 @@
 //! checkpoints (or `--train` to train both here); the quantizers at 1..=5 bits; the network's conv layers as
 //! generated SVPE engines whose emitted Verilog classifies the test split under Verilator (every sum checked
 //! against the golden model); the bundled 3×3 SVPE and VPE arrays generated, co-simulated and synthesized for the
-//! Alchitry Cu (open flow to a bitstream) and the ZCU102 (Yosys estimate); one summary at the end.
+//! Alchitry Cu (open flow to a bitstream) and the ZCU102 (Yosys estimate); then the whole 3-bit CNN as one board
+//! top (every layer in hardware, a UART host link): its Alchitry Cu bitstream, and the test split classified
+//! through the simulated board's UART pins; one summary at the end.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -50,7 +52,7 @@ pub struct Args {
     pub no_synth: bool,
 }
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 
 fn step(i: usize, what: &str) {
     println!("\n[{i}/{STEPS}] {what}");
@@ -196,7 +198,7 @@ pub fn run(a: Args) -> Result<()> {
             for target in [nbq_flow::Target::Zcu102, nbq_flow::Target::AlchitryCu] {
                 let bar = spinner();
                 let steps = target.steps();
-                let r = nbq_flow::synthesize(&cfg, target, &mut |i| {
+                let r = nbq_flow::synthesize(&cfg, target, &[], &mut |i| {
                     bar.set_message(format!(
                         "{} {}: [{}/{}] {}",
                         cfg.name,
@@ -228,11 +230,66 @@ pub fn run(a: Args) -> Result<()> {
         }
     }
 
-    step(6, "summary");
+    step(6, "the whole network on the chip: the 3-bit CNN as one board top (nbq build, nbq run --sim)");
+    // Pm 1, 2: the board top that fits the HX8K (plan.rs has the schedule).
+    let plan = nbq_rtl::network::NetPlan::new(&net, &[1, 2]).context("planning the network top")?;
+    let net_dir = out.join("network-alchitry-cu");
+    let stem = "digits-lenet-rg-3bit";
+    let mut bitstream = None;
+    if a.no_synth {
+        println!("bitstream skipped (--no-synth)");
+    } else {
+        let bar = spinner();
+        let steps = nbq_flow::ice40::NETWORK_STEPS;
+        let b = nbq_flow::ice40::build_network(&plan, stem, 100, &[], &mut |i| {
+            bar.set_message(format!("[{}/{}] {stem}: {}", i + 1, steps.len(), steps[i]));
+        })
+        .context("Alchitry Cu flow of the network")?;
+        bar.finish_and_clear();
+        let mut files = b.files;
+        files.push(("report.md".into(), b.report.markdown().into_bytes()));
+        files.push(("report.json".into(), serde_json::to_vec_pretty(&b.report)?));
+        nbq_quant::atomic::write_folder(&net_dir, &files, true)?;
+        let u = b.report.used;
+        let fmax = b.report.fmax_mhz.unwrap_or(0.0);
+        println!(
+            "bitstream {}: {} of {} logic cells, {} of {} RAM4K, Fmax {fmax:.1} MHz (target {} MHz)",
+            net_dir.join(format!("{stem}.bin")).display(),
+            u.lut,
+            b.report.available.lut,
+            u.bram,
+            b.report.available.bram,
+            b.report.target_mhz
+        );
+        bitstream = Some((net_dir.join(format!("{stem}.bin")), u.lut, fmax));
+    }
+    let divisor = 8;
+    let frames = super::run::frames_of(&net, &test)?;
+    let t_board = Instant::now();
+    let (replies, rate) = super::run::sim_exchange(&plan, divisor, &frames)?;
+    let board_s = t_board.elapsed().as_secs_f64();
+    let c = super::run::check(&net, &test, plan.fc.classes, &replies)?;
+    if c.same_scores != n {
+        anyhow::bail!(
+            "the simulated board differs from the golden integer network on {} of {n} images",
+            n - c.same_scores
+        );
+    }
+    println!(
+        "{n} images through the board top's UART pins (simulated, divisor {divisor}): every class and score equal to the \
+         golden network's; accuracy {:.2} % in {board_s:.1} s\n{rate}",
+        c.accuracy
+    );
+
+    step(7, "summary");
     println!("\n| accuracy on the digits test split | % |\n|---|---:|");
     println!("| float CNN ({} test images) | {float_acc:.2} |", split.test.len());
     println!("| 3-bit weights, 4-bit thresholded activations, golden integer model | {quant_acc:.2} |");
     println!("| the same on the emitted Verilog (SVPE engines under {sim:?}, {n} images) | {hw_acc:.2} |");
+    println!(
+        "| the whole network on the chip (one board top, UART; simulated board, {n} images) | {:.2} |",
+        c.accuracy
+    );
     if !synth_rows.is_empty() {
         println!(
             "\n| array | target | LUT | FF | DSP | RAM | Fmax MHz |\n|---|---|---:|---:|---:|---:|---:|\n{}",
@@ -240,7 +297,20 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     println!("\nhardware simulation: {:.1} images/s through both conv layers ({:?})", n as f64 / sim_s, sim);
-    println!("files: {} (checkpoints, codes, hdl/, synth/)", out.display());
+    match &bitstream {
+        Some((bin, lcs, fmax)) => println!(
+            "\nthe whole network on the Alchitry Cu: {} ({lcs} logic cells, {fmax:.1} MHz)\n  program: iceprog {}\n  \
+             classify: nbq run -m {} --port /dev/ttyUSB1 --baud 1000000",
+            bin.display(),
+            bin.display(),
+            quant_path.display()
+        ),
+        None => println!(
+            "\nthe whole network's bitstream: skipped (--no-synth); nbq build -m {} -t alchitry-cu --pm 1,2",
+            quant_path.display()
+        ),
+    }
+    println!("files: {} (checkpoints, codes, hdl/, synth/, network-alchitry-cu/)", out.display());
     println!("demo finished in {:.1} s", t_all.elapsed().as_secs_f64());
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use nbq_model::checkpoint;
-use nbq_model::data::DataName;
+use nbq_model::data::{DataName, Dataset};
 use nbq_quant::golden::net::argmax;
 use nbq_rtl::network::protocol::{decode_reply, frame, reply_len, Reply};
 use nbq_rtl::network::{generate_uart_top, NetPlan};
@@ -22,10 +22,12 @@ pub struct Args {
     /// The quantized checkpoint the board was built from (`nbq build -m`).
     #[arg(long, short = 'm')]
     pub model: PathBuf,
-    /// Data set whose test images are sent.
-    #[arg(long, value_enum, default_value_t = DataName::Digits)]
-    pub data: DataName,
-    /// Where the data set is (default: testdata/digits.csv.gz or data/mnist).
+    /// Test images to send: digits or mnist (their test splits), or a NumPy .npz file with arrays x (N, 1, H, W)
+    /// or (N, H, W) and y (N,) integer labels. Float x is in [0, 1] (the float network's input; pixel =
+    /// round(x * max pixel)), integer x holds the pixels themselves.
+    #[arg(long, default_value = "digits", value_parser = parse_data)]
+    pub data: DataArg,
+    /// Where the named data set is (default: testdata/digits.csv.gz or data/mnist).
     #[arg(long)]
     pub data_path: Option<PathBuf>,
     /// Test images to send (default: all).
@@ -50,6 +52,87 @@ pub struct Args {
     /// Seconds to wait for each reply from a board.
     #[arg(long, default_value_t = 2.0)]
     pub timeout: f64,
+}
+
+/// `--data`: a built-in data set or an .npz file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataArg {
+    Named(DataName),
+    Npz(PathBuf),
+}
+
+fn parse_data(v: &str) -> Result<DataArg, String> {
+    match v {
+        "digits" => Ok(DataArg::Named(DataName::Digits)),
+        "mnist" => Ok(DataArg::Named(DataName::Mnist)),
+        f if f.to_ascii_lowercase().ends_with(".npz") => Ok(DataArg::Npz(PathBuf::from(f))),
+        other => Err(format!("'{other}' is neither a data set nor an .npz file; allowed: digits, mnist, FILE.npz")),
+    }
+}
+
+/// The test images of an .npz file as integer pixels of `net`'s input (shape, range and labels checked).
+fn npz_images(path: &std::path::Path, net: &nbq_quant::net::IntNet) -> Result<Dataset> {
+    use nbq_quant::input::npy::{read_images, ImageValues};
+    let img = read_images(path)?;
+    let (h, w, max) = (net.input.height, net.input.width, net.input.max_pixel);
+    let classes = net.fc.shape()[0];
+    let s = &img.shape;
+    let ok = match s.len() {
+        4 => s[1..] == [1, h, w],
+        _ => s[1..] == [h, w],
+    };
+    if !ok {
+        bail!("'{}': x has shape {s:?}; the network takes (N, 1, {h}, {w}) or (N, {h}, {w})", path.display());
+    }
+    let per = h * w;
+    let pixels: Vec<u16> = match &img.x {
+        ImageValues::Float(x) => {
+            let mut px = Vec::with_capacity(x.len());
+            for (i, &v) in x.iter().enumerate() {
+                if !(0.0..=1.0).contains(&v) {
+                    bail!(
+                        "'{}': image {}, pixel {} of x is {v}; float images lie in [0, 1] (pixel / {max})",
+                        path.display(),
+                        i / per,
+                        i % per
+                    );
+                }
+                px.push((v * f64::from(max)).round() as u16);
+            }
+            px
+        }
+        ImageValues::Int(x) => {
+            let mut px = Vec::with_capacity(x.len());
+            for (i, &v) in x.iter().enumerate() {
+                if !(0..=i64::from(max)).contains(&v) {
+                    bail!(
+                        "'{}': image {}, pixel {} of x is {v}; the network takes pixels 0..={max}",
+                        path.display(),
+                        i / per,
+                        i % per
+                    );
+                }
+                px.push(v as u16);
+            }
+            px
+        }
+    };
+    let mut labels = Vec::with_capacity(img.y.len());
+    for (i, &y) in img.y.iter().enumerate() {
+        if !(0..classes as i64).contains(&y) {
+            bail!("'{}': label {i} (y) is {y}; the network has classes 0..={}", path.display(), classes - 1);
+        }
+        labels.push(y as u8);
+    }
+    Ok(Dataset {
+        name: path.file_stem().map_or_else(|| "images".into(), |s| s.to_string_lossy().into_owned()),
+        height: h,
+        width: w,
+        max_pixel: max,
+        classes,
+        pixels,
+        labels,
+    })
 }
 
 /// Opens `port` and checks that it is a serial device.
@@ -91,13 +174,54 @@ pub fn run(a: Args) -> Result<()> {
     let net = ck.net.with_context(|| {
         format!("'{}' is a float checkpoint; run needs the quantized one the board was built from", a.model.display())
     })?;
-    let split = a.data.load(&a.data_path.clone().unwrap_or_else(|| default_path(a.data)))?;
-    ck.arch.check_data(&split.test).with_context(|| format!("checkpoint '{}'", a.model.display()))?;
-    let n = a.images.unwrap_or(split.test.len()).clamp(1, split.test.len());
-    let test = split.test.take(n);
+    let all = match &a.data {
+        DataArg::Named(d) => {
+            let split = d.load(&a.data_path.clone().unwrap_or_else(|| default_path(*d)))?;
+            ck.arch.check_data(&split.test).with_context(|| format!("checkpoint '{}'", a.model.display()))?;
+            split.test
+        }
+        DataArg::Npz(path) => {
+            if a.data_path.is_some() {
+                bail!("--data-path names where digits or mnist are; with --data {} leave it out", path.display());
+            }
+            npz_images(path, &net)?
+        }
+    };
+    let n = a.images.unwrap_or(all.len()).clamp(1, all.len());
+    let test = all.take(n);
+    let frames = frames_of(&net, &test)?;
+    let plan = NetPlan::new(&net, &a.pm.iter().map(|&p| p as usize).collect::<Vec<_>>())?;
+    let len = reply_len(plan.fc.classes);
+    let t0 = Instant::now();
+    let (replies, rate) = if a.sim {
+        sim_exchange(&plan, a.sim_divisor as usize, &frames)?
+    } else {
+        let port = a.port.clone().unwrap_or_default();
+        let replies = exchange_port(&port, a.baud, a.timeout, &frames, len)?;
+        let s = t0.elapsed().as_secs_f64();
+        (replies, format!("{n} images in {s:.2} s over '{port}' = {:.1} images/s", n as f64 / s))
+    };
+    let c = check(&net, &test, plan.fc.classes, &replies)?;
+    println!(
+        "{}: {n} images, accuracy {:.2} % (golden {:.2} %); class equal to the golden network's on {} of {n}, \
+         every score equal on {} of {n}",
+        if a.sim { "simulated board" } else { "board" },
+        c.accuracy,
+        c.golden_accuracy,
+        c.same_class,
+        c.same_scores
+    );
+    println!("{rate}");
+    if c.same_scores != n {
+        bail!("{} of {n} images differ from the golden integer network", n - c.same_scores);
+    }
+    Ok(())
+}
+
+/// The frames of `test`'s images; refuses images the board would refuse (wrong size, pixels out of range).
+pub fn frames_of(net: &nbq_quant::net::IntNet, test: &Dataset) -> Result<Vec<Vec<u8>>> {
     let per = net.input.height * net.input.width;
-    // The host refuses images the board would refuse: wrong size, pixels out of range.
-    let mut frames = Vec::with_capacity(n);
+    let mut frames = Vec::with_capacity(test.len());
     for (i, img) in test.pixels.chunks(per).enumerate() {
         if img.len() != per {
             bail!("image {i} has {} pixels; the network takes {per}", img.len());
@@ -107,33 +231,43 @@ pub fn run(a: Args) -> Result<()> {
         }
         frames.push(frame(&img.iter().map(|&p| p as u8).collect::<Vec<u8>>()));
     }
-    let plan = NetPlan::new(&net, &a.pm.iter().map(|&p| p as usize).collect::<Vec<_>>())?;
-    let classes = plan.fc.classes;
-    let len = reply_len(classes);
-    let t0 = Instant::now();
-    let (replies, rate) = if a.sim {
-        let divisor = a.sim_divisor as usize;
-        let v = generate_uart_top(&plan, divisor).context("emitting the board top")?;
-        eprintln!("compiling the board top with Verilator (UART divisor {divisor})...");
-        let sim = nbq_tb::nettop::SerialSim::build(&v, divisor)?;
-        let (replies, r) = sim.exchange(&frames, len)?;
-        let per_image = r.cycles as f64 / n as f64;
-        let link = format!(
-            "simulated {} cycles in {:.1} s ({:.0} cycles/s); {per_image:.0} cycles per image at divisor {divisor} = {:.0} \
-             images/s at 100 MHz (at the board's divisor 100: {:.0} images/s, UART-bound)",
-            r.cycles,
-            r.seconds,
-            r.cycles as f64 / r.seconds,
-            100e6 / per_image,
-            100e6 / (per_image * 100.0 / divisor as f64)
-        );
-        (replies, link)
-    } else {
-        let port = a.port.clone().unwrap_or_default();
-        let replies = exchange_port(&port, a.baud, a.timeout, &frames, len)?;
-        let s = t0.elapsed().as_secs_f64();
-        (replies, format!("{n} images in {s:.2} s over '{port}' = {:.1} images/s", n as f64 / s))
-    };
+    Ok(frames)
+}
+
+/// Sends `frames` to the Verilator model of `plan`'s board top (UART at `divisor` clocks per bit), bit by bit
+/// on its pins: the replies and a line on the simulation's speed.
+pub fn sim_exchange(plan: &NetPlan, divisor: usize, frames: &[Vec<u8>]) -> Result<(Vec<Vec<u8>>, String)> {
+    let n = frames.len();
+    let v = generate_uart_top(plan, divisor).context("emitting the board top")?;
+    eprintln!("compiling the board top with Verilator (UART divisor {divisor})...");
+    let sim = nbq_tb::nettop::SerialSim::build(&v, divisor)?;
+    let (replies, r) = sim.exchange(frames, reply_len(plan.fc.classes))?;
+    let per_image = r.cycles as f64 / n as f64;
+    let link = format!(
+        "simulated {} cycles in {:.1} s ({:.0} cycles/s); {per_image:.0} cycles per image at divisor {divisor} = {:.0} \
+         images/s at 100 MHz (at the board's divisor 100: {:.0} images/s, UART-bound)",
+        r.cycles,
+        r.seconds,
+        r.cycles as f64 / r.seconds,
+        100e6 / per_image,
+        100e6 / (per_image * 100.0 / divisor as f64)
+    );
+    Ok((replies, link))
+}
+
+/// How a board's replies compare with the golden integer network.
+pub struct Checked {
+    pub accuracy: f64,
+    pub golden_accuracy: f64,
+    pub same_class: usize,
+    /// Images whose every score (and so the class) equals the golden network's.
+    pub same_scores: usize,
+}
+
+/// Decodes the replies to `test`'s images and compares them with the golden network; a refused image is an
+/// error naming its status.
+pub fn check(net: &nbq_quant::net::IntNet, test: &Dataset, classes: usize, replies: &[Vec<u8>]) -> Result<Checked> {
+    let n = test.len();
     let scores = net.scores(&test.pixels, n)?;
     let golden: Vec<usize> = scores.iter().map(|s| argmax(s)).collect();
     let mut decoded: Vec<Reply> = Vec::with_capacity(n);
@@ -144,7 +278,7 @@ pub fn run(a: Args) -> Result<()> {
         bail!("the board refused image {i}: status {:#04x} ({})", r.status, r.describe());
     }
     let classes_hw: Vec<usize> = decoded.iter().map(|r| usize::from(r.class)).collect();
-    let agree = classes_hw.iter().zip(&golden).filter(|(a, b)| a == b).count();
+    let same_class = classes_hw.iter().zip(&golden).filter(|(a, b)| a == b).count();
     // Scores too: the board's integer scores must be the golden network's.
     let same_scores = decoded
         .iter()
@@ -153,16 +287,10 @@ pub fn run(a: Args) -> Result<()> {
             r.scores.iter().zip(g.iter()).all(|(&a, &b)| i128::from(a) == b) && argmax(g) == usize::from(r.class)
         })
         .count();
-    println!(
-        "{}: {n} images, accuracy {:.2} % (golden {:.2} %); class equal to the golden network's on {agree} of {n}, \
-         every score equal on {same_scores} of {n}",
-        if a.sim { "simulated board" } else { "board" },
-        test.accuracy(&classes_hw),
-        test.accuracy(&golden)
-    );
-    println!("{rate}");
-    if same_scores != n {
-        bail!("{} of {n} images differ from the golden integer network", n - same_scores);
-    }
-    Ok(())
+    Ok(Checked {
+        accuracy: test.accuracy(&classes_hw),
+        golden_accuracy: test.accuracy(&golden),
+        same_class,
+        same_scores,
+    })
 }

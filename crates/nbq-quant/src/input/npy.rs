@@ -75,3 +75,92 @@ pub fn read_npz(path: &Path) -> Result<Vec<FloatTensor>> {
     }
     Ok(out)
 }
+
+/// Test images of an `.npz` archive: `x` of shape (N, C, H, W) or (N, H, W), `y` of shape (N,).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpzImages {
+    /// `x`'s shape.
+    pub shape: Vec<usize>,
+    pub x: ImageValues,
+    pub y: Vec<i64>,
+}
+
+/// `x`'s values: floats (float32 or float64, as float64) or integers (any NumPy integer dtype nbq reads).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageValues {
+    Float(Vec<f64>),
+    Int(Vec<i64>),
+}
+
+/// Reads array `name` of `z` as floats or integers, whichever its dtype is.
+fn read_any<R: std::io::Read + std::io::Seek>(
+    z: &mut NpzReader<R>,
+    name: &str,
+    path: &Path,
+    kind: &'static str,
+) -> Result<(Vec<usize>, ImageValues)> {
+    use ndarray::{IxDyn, OwnedRepr};
+    macro_rules! try_dtype {
+        ($t:ty, $variant:ident, $conv:expr) => {
+            match z.by_name::<OwnedRepr<$t>, IxDyn>(name) {
+                Ok(a) => return Ok((a.shape().to_vec(), ImageValues::$variant(a.iter().map($conv).collect()))),
+                Err(ReadNpzError::Npy(ReadNpyError::WrongDescriptor(_))) => {}
+                Err(ReadNpzError::Npy(n)) => {
+                    return Err(parse_error(path, kind, format!("array '{name}': {}", describe(&n))))
+                }
+                Err(e) => return Err(parse_error(path, kind, format!("array '{name}': {e}"))),
+            }
+        };
+    }
+    try_dtype!(f32, Float, |&v| f64::from(v));
+    try_dtype!(f64, Float, |&v| v);
+    try_dtype!(u8, Int, |&v| i64::from(v));
+    try_dtype!(u16, Int, |&v| i64::from(v));
+    try_dtype!(i64, Int, |&v| v);
+    try_dtype!(i32, Int, |&v| i64::from(v));
+    try_dtype!(i16, Int, |&v| i64::from(v));
+    try_dtype!(i8, Int, |&v| i64::from(v));
+    Err(parse_error(
+        path,
+        kind,
+        format!("array '{name}' has a dtype nbq does not read; allowed: float32, float64, uint8, uint16, int8..int64"),
+    ))
+}
+
+/// Reads the test images of an `.npz` archive (plain or compressed) with arrays `x` (N, C, H, W) or (N, H, W)
+/// and `y` (N,) of integer labels.
+pub fn read_images(path: &Path) -> Result<NpzImages> {
+    let bytes = std::fs::read(path).map_err(|e| QuantError::io("cannot read", path, e))?;
+    let kind = "a NumPy .npz archive of images (arrays x and y)";
+    let mut z = NpzReader::new(Cursor::new(&bytes[..]))
+        .map_err(|e| parse_error(path, kind, format!("{e} (truncated or not an .npz?)")))?;
+    let names = z.names().map_err(|e| parse_error(path, kind, e.to_string()))?;
+    for want in ["x", "y"] {
+        if !names.iter().any(|n| n == want || n == &format!("{want}.npy")) {
+            return Err(parse_error(path, kind, format!("it has no array '{want}' (it holds: {})", names.join(", "))));
+        }
+    }
+    let (shape, x) = read_any(&mut z, "x", path, kind)?;
+    let (yshape, y) = read_any(&mut z, "y", path, kind)?;
+    let y = match y {
+        ImageValues::Int(v) => v,
+        ImageValues::Float(_) => {
+            return Err(parse_error(path, kind, "array 'y' holds floats; the labels must be integers"));
+        }
+    };
+    if !(3..=4).contains(&shape.len()) || shape[0] == 0 {
+        return Err(parse_error(
+            path,
+            kind,
+            format!("x has shape {shape:?}; allowed (N, C, H, W) or (N, H, W), N > 0"),
+        ));
+    }
+    if yshape != [shape[0]] {
+        return Err(parse_error(
+            path,
+            kind,
+            format!("y has shape {yshape:?}; x holds {} images, so (N,) = ({},)", shape[0], shape[0]),
+        ));
+    }
+    Ok(NpzImages { shape, x, y })
+}
