@@ -96,6 +96,14 @@ impl Report {
         s
     }
 
+    /// `report.json` (with a final newline) and `report.md`, for an output folder.
+    pub fn files(&self) -> Result<crate::target::Files, crate::FlowError> {
+        let mut json = serde_json::to_vec_pretty(self)
+            .map_err(|source| crate::FlowError::Json { what: format!("the report of {}", self.design), source })?;
+        json.push(b'\n');
+        Ok(vec![("report.json".to_string(), json), ("report.md".to_string(), self.markdown().into_bytes())])
+    }
+
     /// "Fmax over N seeds: min / median / max", when several seeds were routed.
     fn seed_spread(&self) -> String {
         if self.fmax_seeds.len() < 2 {

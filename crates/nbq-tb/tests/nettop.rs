@@ -104,6 +104,15 @@ fn bad_frames_get_error_replies_and_the_next_frame_is_right() {
     }
 }
 
+/// Runs `test`'s images through the (faulty) top `verilog` of `plan` under Verilator: how many replies'
+/// scores differ from the golden network's.
+fn differing(verilog: &str, plan: &NetPlan, net: &IntNet, test: &nbq_model::data::Dataset) -> usize {
+    let sim = TopSim::build(verilog, plan.fc.classes, Simulator::Verilator).unwrap();
+    let r = sim.run(&frames(net, &test.pixels), false, 1, 10_000_000).unwrap();
+    let want = golden(net, &test.pixels, test.len());
+    r.replies.iter().zip(&want).filter(|(r, g)| r.scores != g.iter().map(|&v| v as i32).collect::<Vec<_>>()).count()
+}
+
 /// A flipped bit in one code of a weight memory is caught: the top's scores then differ from the golden network's.
 #[test]
 fn a_flipped_weight_code_bit_is_caught() {
@@ -113,15 +122,7 @@ fn a_flipped_weight_code_bit_is_caught() {
     // Word 4 of layer 1's first pass holds codes of its kernels; flip the lowest bit of a code that is not zero.
     let w = (0..plan.convs[1].weight_words.len()).find(|&i| plan.convs[1].weight_words[i] & 0x7 != 0).unwrap();
     plan.convs[1].weight_words[w] ^= 1;
-    let sim = TopSim::build(&generate_top(&plan).unwrap(), plan.fc.classes, Simulator::Verilator).unwrap();
-    let r = sim.run(&frames(&net, &test.pixels), false, 1, 10_000_000).unwrap();
-    let want = golden(&net, &test.pixels, 10);
-    let differ = r
-        .replies
-        .iter()
-        .zip(&want)
-        .filter(|(r, g)| r.scores != g.iter().map(|&v| v as i32).collect::<Vec<_>>())
-        .count();
+    let differ = differing(&generate_top(&plan).unwrap(), &plan, &net, &test);
     assert!(differ > 0, "a corrupted weight code went unnoticed on 10 images");
 }
 
@@ -144,15 +145,7 @@ fn a_dropped_pooling_window_is_caught() {
     let plan = NetPlan::new(&net, &[4]).unwrap();
     let v = generate_top(&plan).unwrap();
     let faulty = mutate(&v, "top$convs$1", "if (c_yodd$q) begin", "if (c_yodd$q & (pidx$q != 1)) begin");
-    let sim = TopSim::build(&faulty, plan.fc.classes, Simulator::Verilator).unwrap();
-    let r = sim.run(&frames(&net, &test.pixels), false, 1, 10_000_000).unwrap();
-    let want = golden(&net, &test.pixels, 10);
-    let differ = r
-        .replies
-        .iter()
-        .zip(&want)
-        .filter(|(r, g)| r.scores != g.iter().map(|&v| v as i32).collect::<Vec<_>>())
-        .count();
+    let differ = differing(&faulty, &plan, &net, &test);
     assert!(differ > 0, "a dropped pooling window went unnoticed on 10 images");
 }
 

@@ -105,12 +105,9 @@ pub fn run(a: Args) -> Result<()> {
         })
         .context("Alchitry Cu flow")?;
         spinner.finish_and_clear();
-        let mut json = serde_json::to_vec_pretty(&b.report)?;
-        json.push(b'\n');
         summary = b.report.markdown();
         files.extend(b.files);
-        files.push(("report.json".to_string(), json));
-        files.push(("report.md".to_string(), summary.clone().into_bytes()));
+        files.extend(b.report.files()?);
         summary += &format!(
             "\nprogram the board: iceprog {}\nthen classify: nbq run -m {} --port /dev/ttyUSB1 --baud {}\n",
             out.join(format!("{stem}.bin")).display(),
@@ -124,13 +121,10 @@ pub fn run(a: Args) -> Result<()> {
         spinner.set_message(format!("{stem}: Yosys synth_xilinx -family xcup (an estimate of the network top)"));
         let r = nbq_flow::zcu102::estimate_of(&stem, &verilog).context("ZCU102 estimate")?;
         spinner.finish_and_clear();
-        let mut json = serde_json::to_vec_pretty(&r)?;
-        json.push(b'\n');
         summary = r.markdown();
         files.push((format!("{stem}.xdc"), nbq_flow::zcu102::xdc_of(&stem).into_bytes()));
         files.push(("vivado.tcl".to_string(), nbq_flow::zcu102::vivado_tcl_of(&stem, "network.v").into_bytes()));
-        files.push(("report.json".to_string(), json));
-        files.push(("report.md".to_string(), summary.clone().into_bytes()));
+        files.extend(r.files()?);
         summary += &format!(
             "\nVivado (out of context, the AXI4-Stream ports internal to your design): cd {} && vivado -mode batch -source \
              vivado.tcl\n",

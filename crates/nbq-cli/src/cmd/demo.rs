@@ -212,8 +212,7 @@ pub fn run(a: Args) -> Result<()> {
                 match r {
                     Ok((report, mut files)) => {
                         let dir = out.join("synth").join(format!("{}-{}", cfg.name, target.name()));
-                        files.push(("report.md".into(), report.markdown().into_bytes()));
-                        files.push(("report.json".into(), serde_json::to_vec_pretty(&report)?));
+                        files.extend(report.files()?);
                         nbq_quant::atomic::write_folder(&dir, &files, true)?;
                         synth_rows.push(synth_row(&cfg.name, &report));
                     }
@@ -247,8 +246,7 @@ pub fn run(a: Args) -> Result<()> {
         .context("Alchitry Cu flow of the network")?;
         bar.finish_and_clear();
         let mut files = b.files;
-        files.push(("report.md".into(), b.report.markdown().into_bytes()));
-        files.push(("report.json".into(), serde_json::to_vec_pretty(&b.report)?));
+        files.extend(b.report.files()?);
         nbq_quant::atomic::write_folder(&net_dir, &files, true)?;
         let u = b.report.used;
         let fmax = b.report.fmax_mhz.unwrap_or(0.0);

@@ -57,11 +57,8 @@ pub fn run(a: Args) -> Result<()> {
     })
     .with_context(|| format!("{} flow", target.name()))?;
     spinner.finish_and_clear();
-    let mut json = serde_json::to_vec_pretty(&report)?;
-    json.push(b'\n');
     let md = report.markdown();
-    files.push(("report.json".to_string(), json));
-    files.push(("report.md".to_string(), md.clone().into_bytes()));
+    files.extend(report.files()?);
     nbq_quant::atomic::write_folder(&out, &files, a.force)?;
     print!("{md}");
     println!("\nwrote {} in {:.1} s", out.display(), t0.elapsed().as_secs_f64());

@@ -136,7 +136,8 @@ pub fn read_images(path: &Path) -> Result<NpzImages> {
         .map_err(|e| parse_error(path, kind, format!("{e} (truncated or not an .npz?)")))?;
     let names = z.names().map_err(|e| parse_error(path, kind, e.to_string()))?;
     for want in ["x", "y"] {
-        if !names.iter().any(|n| n == want || n == &format!("{want}.npy")) {
+        // `names` has the ".npy" suffixes stripped, as NumPy does.
+        if !names.iter().any(|n| n == want) {
             return Err(parse_error(path, kind, format!("it has no array '{want}' (it holds: {})", names.join(", "))));
         }
     }

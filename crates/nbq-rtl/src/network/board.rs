@@ -52,9 +52,8 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     sd: DFF<Bits<8>>,
     rq: Vec<DFF<Bits<8>>>,
     heart: DFF<Bits<27>>,
-    // Registered: the LEDs (so the state register is not pulled to the pins) and `state == 7 & loaded`.
+    // The LEDs, registered so that the state register is not pulled to the pins.
     leds_q: DFF<Bits<8>>,
-    sending: DFF<Bit>,
     hw: Constant<Bits<16>>,
     hw_last: Constant<Bits<16>>,
     quiet_max: Constant<Bits<24>>,
@@ -118,7 +117,6 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             rq: (0..reply_len(classes) - 1).map(|_| Default::default()).collect(),
             heart: Default::default(),
             leds_q: Default::default(),
-            sending: Default::default(),
             hw: Constant::new(Bits::<16>::from(hw as u64)),
             hw_last: Constant::new(Bits::<16>::from(hw as u64 - 1)),
             quiet_max: Constant::new(Bits::<24>::from((QUIET_BYTES * 10 * divisor) as u64)),
@@ -148,7 +146,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, len_lo, cnt, crc, skipped, quiet, status, nstat, beat, netdone, tidx, tcrc_q, go, txb,
-            loaded, sv, sl, sd, heart, leds_q, sending
+            loaded, sv, sl, sd, heart, leds_q
         );
         for c in 0..self.scores.len() {
             self.scores[c].clock.next = self.clock.val();
@@ -301,7 +299,6 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         self.tcrc.data_in.next = self.rq[0].q.val();
         if (self.state.q.val() == 7) & !self.loaded.q.val() {
             self.loaded.d.next = true;
-            self.sending.d.next = true;
             self.tcrc_q.d.next = 0.into();
             self.rq[0].d.next = self.rsync0.val();
             self.rq[1].d.next = self.rsync1.val();
@@ -323,7 +320,9 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
             }
         }
         #[allow(clippy::collapsible_if)] // rust-hdl's hdl_gen takes no `&&`
-        if self.sending.q.val() {
+        // `loaded` is only ever set in state 7 and cleared as it leaves, so it alone says the reply is going out
+        // (no decode of the state register on this path).
+        if self.loaded.q.val() {
             if !self.tx.busy.val() & !self.go.q.val() {
                 if self.tidx.q.val() != self.reply_n.val() {
                     self.go.d.next = true;
@@ -340,7 +339,6 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
                     }
                 } else {
                     self.loaded.d.next = false;
-                    self.sending.d.next = false;
                     self.state.d.next = 0.into();
                     if self.status.q.val() == self.s_length.val() {
                         self.state.d.next = 8.into();

@@ -10,9 +10,9 @@
 //!
 //! # Reply (`m_tdata` 32 bits, `m_tvalid`, `m_tready`, `m_tlast`)
 //! `1 + classes` words, `m_tlast` on the last, each held until `m_tready`, straight from a register (the word is
-//! selected one cycle before it is offered, so `m_tvalid` is low for a cycle between words): first the status word (bits 7..0 the
-//! class, bit 8 a short frame, bit 9 a long frame, bit 10 a pixel out of range; the class is 0 when any error
-//! bit is set), then the integer score of each class ([`super::plan::SCORE_BITS`]-bit two's complement; 0 in an
+//! selected one cycle before it is offered, so `m_tvalid` is low for a cycle between words): first the status
+//! word (bits 7..0 the class, bit 8 a short frame, bit 9 a long frame, bit 10 a pixel out of range; the class is
+//! 0 when any error bit is set), then the integer score of each class ([`super::plan::SCORE_BITS`]-bit two's complement; 0 in an
 //! error reply). The scores are the golden integer network's (`nbq_quant::net`) and the class is the first
 //! largest score.
 
