@@ -166,6 +166,68 @@ fn thresholds_are_calibrated_from_npy() {
 }
 
 #[test]
+fn thresholds_refuse_an_lsb_that_does_not_fit_the_data() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("act.npy");
+    let data: Vec<f32> = (0..1000).map(|i| ((i as f32) * 0.37).sin() * 2.0 + 0.5).collect();
+    ndarray_npy::write_npy(&p, &ndarray::Array1::from(data)).unwrap();
+    let run = |lsb: &str| {
+        let out = d.path().join("t.json");
+        let o = nbq(&["thresholds", "--calib", p.to_str().unwrap(), "--bits", "2", "--lsb", lsb, "--out"]
+            .into_iter()
+            .chain([out.to_str().unwrap()])
+            .collect::<Vec<_>>());
+        assert!(!o.status.success(), "--lsb {lsb} must be refused");
+        assert!(!out.exists(), "nothing written for --lsb {lsb}");
+        stderr(&o)
+    };
+    // A negative LSB is a value, not a flag.
+    let e = run("-1");
+    assert!(e.contains("must be a positive finite number, got -1"), "{e}");
+    // Too fine: the thresholds would not be exact integers.
+    let e = run("1e-300");
+    assert!(e.contains("at most 2^53 units") && e.contains("1e-300"), "{e}");
+    // Too coarse: every value falls below the first threshold, and the message says why (the data is positive).
+    let e = run("100");
+    assert!(e.contains("LSB 100") && e.contains("too coarse") && !e.contains("no positive activations"), "{e}");
+}
+
+/// A 176-byte `.npy` whose header claims shape (1000000, 1000000) of float32 (4 TB).
+fn npy_bomb(path: &Path) {
+    let mut h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }".to_string();
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut b = b"\x93NUMPY\x01\x00".to_vec();
+    b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    b.extend_from_slice(h.as_bytes());
+    b.extend_from_slice(&[0u8; 48]);
+    fs::write(path, b).unwrap();
+}
+
+#[test]
+fn a_forged_npy_header_is_refused_with_bounded_memory() {
+    let d = tempfile::tempdir().unwrap();
+    let bomb = d.path().join("bomb.npy");
+    npy_bomb(&bomb);
+    refused(&bomb, &["--bits", "3"], &["shape [1000000, 1000000]", "4000000000000 bytes", "only 48 bytes of data"]);
+    // Under a 1 GiB address-space limit the refusal still comes from the header arithmetic, not an abort.
+    let out = d.path().join("t.json");
+    let cmd = format!(
+        "ulimit -v 1048576; exec '{}' thresholds --calib '{}' --bits 2 --lsb 0.01 --out '{}'",
+        env!("CARGO_BIN_EXE_nbq"),
+        bomb.display(),
+        out.display()
+    );
+    let o = Command::new("sh").arg("-c").arg(&cmd).output().unwrap();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "a clean refusal, not a signal: {e}");
+    assert!(e.contains("4000000000000 bytes") && !e.contains("memory allocation"), "{e}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn demo_runs_on_the_bundled_model() {
     // The main job without synthesis (tests/hardware.rs covers the flows) on 60 test images.
     let d = tempfile::tempdir().unwrap();

@@ -317,3 +317,20 @@ fn qor_sweep_writes_a_json_lines_job_list_and_runs_it_on_a_pool() {
     // A 3-bit code shifts further than a 2-bit one: a wider barrel shifter.
     qor(luts[1] > luts[0], format_args!("LUTs at n = 2, 3: {luts:?}; the 3-bit one must be larger"));
 }
+
+#[test]
+fn a_sweep_whose_every_job_fails_exits_non_zero_and_counts_them() {
+    // With no yosys on PATH every synthesis job fails; the sweep still records each error.
+    let d = tempfile::tempdir().unwrap();
+    let run = d.path().join("run");
+    let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
+        .args(["sweep", "--pe", "shift", "--bits", "2,3", "-t", "zcu102", "-j", "2", "-o", run.to_str().unwrap()])
+        .env("PATH", d.path())
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("2 jobs (2 failed)") && t.contains("every one of the 2 jobs failed"), "{t}");
+    let results = fs::read_to_string(run.join("results.jsonl")).unwrap();
+    assert_eq!(results.lines().filter(|l| l.contains("\"error\"")).count(), 2, "{results}");
+}

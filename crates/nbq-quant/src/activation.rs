@@ -38,6 +38,8 @@ pub struct ThresholdQuantizer {
 impl ThresholdQuantizer {
     /// Calibrates a `bits`-bit (1..=8) quantizer on `samples` for an accumulator whose unit is worth `lsb`.
     pub fn calibrate(samples: &[f32], bits: u32, lsb: f64) -> Result<Self> {
+        // Integers above 2^53 are no longer exact in f64, the type the thresholds are computed in.
+        const MAX_THRESHOLD_UNITS: f64 = 9_007_199_254_740_992.0;
         if !(1..=8).contains(&bits) {
             return Err(QuantError::ActBits { given: bits, min: 1, max: 8 });
         }
@@ -63,7 +65,15 @@ impl ThresholdQuantizer {
         for i in 1..levels {
             let p = p0 + f64::from(i) * (1.0 - p0) / f64::from(levels);
             let t = normal.inverse_cdf(p.min(1.0 - 1e-12)).max(0.0);
-            let mut ti = (t / lsb).ceil().clamp(i64::MIN as f64 / 2.0, i64::MAX as f64 / 2.0) as i64;
+            let units = (t / lsb).ceil();
+            if units > MAX_THRESHOLD_UNITS {
+                return Err(QuantError::Invalid(format!(
+                    "with the accumulator LSB {lsb:e}, threshold {i} is {t:.4} / {lsb:e} = {units:e} accumulator units; \
+                     thresholds must stay at most 2^53 units, so the LSB must be at least {:e}",
+                    t / MAX_THRESHOLD_UNITS
+                )));
+            }
+            let mut ti = units as i64;
             if let Some(&prev) = thresholds.last() {
                 ti = ti.max(prev + 1);
             }
@@ -79,9 +89,21 @@ impl ThresholdQuantizer {
             yy += code * code;
         }
         if yy == 0.0 {
-            return Err(QuantError::Invalid(
-                "every calibration value falls below the first threshold; the data has no positive activations".into(),
-            ));
+            let largest = samples.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            if largest > 0.0 {
+                return Err(QuantError::Invalid(format!(
+                    "with the accumulator LSB {lsb} every calibration value (the largest is {largest}) falls below the \
+                     first threshold ({} units = {}); the LSB is too coarse for this data: it must be below {:e} \
+                     (the largest value / 2^bits)",
+                    q.thresholds[0],
+                    q.thresholds[0] as f64 * lsb,
+                    f64::from(largest) / f64::from(levels)
+                )));
+            }
+            return Err(QuantError::Invalid(format!(
+                "every calibration value is at most 0 (the largest is {largest}); after the ReLU the data has no \
+                 positive activations to calibrate on"
+            )));
         }
         q.out_scale = xy / yy;
         Ok(q)

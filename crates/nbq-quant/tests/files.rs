@@ -303,3 +303,62 @@ fn corrupt_npz_and_unknown_extension_are_refused() {
     let e = read_weights(&write_tmp(d.path(), "m.pt", b"x")).unwrap_err().to_string();
     assert!(e.contains("extension 'pt'; allowed: .onnx, .npy, .npz"), "{e}");
 }
+
+/// A version-1.0 `.npy` header (padded to 64 bytes) followed by `data`.
+fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut h = dict.to_string();
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut b = b"\x93NUMPY\x01\x00".to_vec();
+    b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    b.extend_from_slice(h.as_bytes());
+    b.extend_from_slice(data);
+    b
+}
+
+#[test]
+fn an_npy_header_claiming_a_huge_shape_is_refused_before_allocating() {
+    let d = tempfile::tempdir().unwrap();
+    let bomb = npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }", &[0u8; 48]);
+    assert!(bomb.len() < 200, "a small file");
+    let e = read_weights(&write_tmp(d.path(), "bomb.npy", &bomb)).unwrap_err().to_string();
+    assert!(e.contains("shape [1000000, 1000000]") && e.contains("4000000000000 bytes"), "{e}");
+    assert!(e.contains("only 48 bytes of data follow"), "{e}");
+    // A shape whose size overflows 64 bits, and an unsupported dtype, are refused from the header too.
+    let huge = npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", &[]);
+    let e = read_weights(&write_tmp(d.path(), "huge.npy", &huge)).unwrap_err().to_string();
+    assert!(e.contains("more than 2^64"), "{e}");
+    let c16 = npy_bytes("{'descr': '<c16', 'fortran_order': False, 'shape': (1000000000,), }", &[]);
+    let e = read_weights(&write_tmp(d.path(), "c.npy", &c16)).unwrap_err().to_string();
+    assert!(e.contains("dtype '<c16' is not supported; allowed: float32"), "{e}");
+    // The same forged header inside an archive.
+    let mut z = zip::ZipWriter::new(fs::File::create(d.path().join("bomb.npz")).unwrap());
+    z.start_file("w.npy", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut z, &bomb).unwrap();
+    z.finish().unwrap();
+    let e = read_weights(&d.path().join("bomb.npz")).unwrap_err().to_string();
+    assert!(e.contains("array 'w'") && e.contains("4000000000000 bytes"), "{e}");
+}
+
+#[test]
+fn compressed_npz_is_read() {
+    use ndarray::Array2;
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("c.npz");
+    let mut z = ndarray_npy::NpzWriter::new_compressed(fs::File::create(&p).unwrap());
+    z.add_array("fc", &Array2::<f32>::from_shape_fn((4, 8), |(o, i)| (o * 8 + i) as f32 / 4.0)).unwrap();
+    z.finish().unwrap();
+    let ts = read_weights(&p).unwrap();
+    assert_eq!((ts[0].name(), ts[0].shape()), ("fc", &[4usize, 8][..]));
+    assert_eq!(ts[0].data()[9], 2.25);
+}
+
+#[test]
+fn a_device_is_refused_as_a_numpy_file() {
+    let e = read_weights(Path::new("/dev/zero.npy")).unwrap_err().to_string();
+    assert!(e.contains("/dev/zero.npy"), "{e}");
+    let e = nbq_quant::input::npy::read_npy(Path::new("/dev/zero")).unwrap_err().to_string();
+    assert!(e.contains("'/dev/zero' is a device, not a NumPy file"), "{e}");
+}

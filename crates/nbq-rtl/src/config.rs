@@ -263,13 +263,42 @@ impl std::fmt::Display for DesignConfig {
     }
 }
 
+/// Most bytes of a design file or a thresholds file (1 MiB; a design with its thresholds inline is a few kB).
+pub const MAX_TEXT_BYTES: u64 = 1 << 20;
+
+/// Reads a UTF-8 text file of at most [`MAX_TEXT_BYTES`]: a larger file, or an endless one such as `/dev/zero`,
+/// is refused after that many bytes at most.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it holds more than {MAX_TEXT_BYTES} bytes (1 MiB), the most nbq reads from a design or thresholds file"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// A TOML error as one line: the parser's message, then where it is (line and column) and what is there
+/// ("duplicate key (line 3, column 1: `k = 5`)").
+fn toml_why(e: &toml::de::Error, text: &str) -> String {
+    let Some(span) = e.span().filter(|s| s.start <= text.len()) else {
+        return e.message().to_string();
+    };
+    let before = &text[..span.start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let line_text = text[span.start - (column - 1)..].lines().next().unwrap_or("").trim();
+    format!("{} (line {line}, column {column}: `{line_text}`)", e.message().trim_end())
+}
+
 impl DesignConfig {
     /// Reads and validates a design file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let text = read_text(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
         let raw: RawDesign = toml::from_str(&text)
-            .map_err(|e| ConfigError::Syntax { path: path.display().to_string(), why: e.message().to_string() })?;
+            .map_err(|e| ConfigError::Syntax { path: path.display().to_string(), why: toml_why(&e, &text) })?;
         Self::validate(raw, &path.display().to_string(), path.parent())
     }
 
@@ -277,7 +306,7 @@ impl DesignConfig {
     /// current folder).
     pub fn from_toml(text: &str, path: &str) -> Result<Self, ConfigError> {
         let raw: RawDesign = toml::from_str(text)
-            .map_err(|e| ConfigError::Syntax { path: path.to_string(), why: e.message().to_string() })?;
+            .map_err(|e| ConfigError::Syntax { path: path.to_string(), why: toml_why(&e, text) })?;
         Self::validate(raw, path, None)
     }
 
@@ -414,7 +443,7 @@ impl DesignConfig {
                     (Some(t), None) => t,
                     (None, Some(f)) => {
                         let file = dir.map_or_else(|| Path::new(&f).to_path_buf(), |d| d.join(&f));
-                        let text = std::fs::read_to_string(&file).map_err(|e| {
+                        let text = read_text(&file).map_err(|e| {
                             bad("requantizer.thresholds_file", format!("{f:?}"), format!("cannot be read: {e}"))
                         })?;
                         let t: ThresholdFile = serde_json::from_str(&text).map_err(|e| {
@@ -539,6 +568,18 @@ mod tests {
     fn unknown_keys_are_refused_by_name() {
         let e = err("colour = 3\n");
         assert!(e.starts_with("design file 'd.toml' is not valid: unknown field `colour`"), "{e}");
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named_with_its_line() {
+        let e = err("k = 5\n");
+        assert!(e.contains("duplicate key") && e.contains("`k = 5`") && e.contains("line "), "{e}");
+    }
+
+    #[test]
+    fn an_endless_design_file_is_refused_after_a_bounded_read() {
+        let e = DesignConfig::load(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("'/dev/zero'") && e.contains("more than 1048576 bytes"), "{e}");
     }
 
     #[test]

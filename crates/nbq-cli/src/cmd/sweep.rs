@@ -12,7 +12,8 @@ use nbq_rtl::PeKind;
 /// Writes jobs.jsonl (one job per line: id, target, the design's TOML, and the `nbq synth` command that runs it,
 /// so a batch system can spread the jobs across machines), <id>.toml for every design, and, unless --jobs-only,
 /// results.jsonl (each job's report or error) and summary.md. The Alchitry Cu flow places one convolver, so its
-/// jobs ignore Pn and Pm. A job that fails (a design that does not fit) is recorded and the others go on.
+/// jobs ignore Pn and Pm. A job that fails (a design that does not fit) is recorded and the others go on; the exit
+/// status is non-zero when every job failed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// PE kinds.
@@ -108,5 +109,9 @@ pub fn run(a: Args) -> Result<()> {
         t0.elapsed().as_secs_f64(),
         out.display()
     );
+    if failed == outcomes.len() {
+        let why = outcomes.iter().find_map(|o| o.error.as_deref()).unwrap_or("unknown");
+        bail!("every one of the {failed} jobs failed (results.jsonl has each error); the first: {why}");
+    }
     Ok(())
 }

@@ -19,8 +19,8 @@ pub struct Args {
     /// Activation code bits, 1..=8 (2^bits - 1 thresholds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8))]
     pub bits: u32,
-    /// Real value of one accumulator unit (weight scale × input activation scale).
-    #[arg(long)]
+    /// Real value of one accumulator unit (weight scale × input activation scale); a positive number.
+    #[arg(long, allow_negative_numbers = true)]
     pub lsb: f64,
     /// Write the result as JSON to this file (atomically) instead of only printing it.
     #[arg(long)]
