@@ -248,6 +248,37 @@ fn demo_runs_on_the_bundled_model() {
 }
 
 #[test]
+fn demo_never_writes_over_a_users_folder() {
+    let d = tempfile::tempdir().unwrap();
+    // A folder with the user's own files, even ones named like the demo's, is refused with or without --force.
+    let mine = d.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("float.safetensors"), b"my model").unwrap();
+    for force in [false, true] {
+        let mut args = vec!["demo", "--out", mine.to_str().unwrap(), "--no-synth"];
+        if force {
+            args.push("--force");
+        }
+        let o = nbq(&args);
+        let e = stderr(&o);
+        assert!(!o.status.success() && e.contains("1 entries that nbq demo did not write"), "{e}");
+        assert_eq!(fs::read(mine.join("float.safetensors")).unwrap(), b"my model");
+        assert_eq!(fs::read_dir(&mine).unwrap().count(), 1, "nothing added");
+    }
+    // An earlier demo's folder (it has the marker) is replaced only with --force.
+    let old = d.path().join("old");
+    fs::create_dir(&old).unwrap();
+    fs::write(old.join(".nbq-demo"), b"made by nbq demo\n").unwrap();
+    fs::write(old.join("digits.csv.gz"), b"old").unwrap();
+    let o = nbq(&["demo", "--out", old.to_str().unwrap(), "--no-synth"]);
+    assert!(!o.status.success() && stderr(&o).contains("pass --force to replace them"), "{}", stderr(&o));
+    assert_eq!(fs::read(old.join("digits.csv.gz")).unwrap(), b"old");
+    // The root folder is never an output folder.
+    let o = nbq(&["demo", "--out", "/", "--force", "--no-synth"]);
+    assert!(!o.status.success() && stderr(&o).contains("is the root folder"), "{}", stderr(&o));
+}
+
+#[test]
 fn build_writes_the_network_top_and_its_plan() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let ck = root.join("models/digits-lenet-rg-3bit.safetensors");

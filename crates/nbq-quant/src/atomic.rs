@@ -36,6 +36,7 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 /// Checks, before any long work, that [`write_folder`] can write `out`: it is a folder or missing, empty unless
 /// `replace`, and a staging folder can be created next to it. Returns whether `out` exists and is non-empty.
 pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
+    let out = &output_folder(out)?;
     let out_err = |why: String| QuantError::Output { path: out.to_path_buf(), why };
     let existing_nonempty = match fs::read_dir(out) {
         Ok(mut it) => it.next().is_some(),
@@ -61,6 +62,7 @@ pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
 /// removed and `out` is untouched.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> Result<()> {
     let existing_nonempty = check_destination(out, replace)?;
+    let out = &output_folder(out)?;
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
     // Dropping `staging` before it is moved into place removes it and only it: it holds nothing but our files.
@@ -84,6 +86,34 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> R
     }
 }
 
+/// The folder an output path names: a symbolic link is followed to its target (a dangling one is refused), and
+/// the root folder and the home folder are refused whatever the flags, as nbq's outputs need a folder of their
+/// own.
+pub fn output_folder(out: &Path) -> Result<PathBuf> {
+    let out_err = |why: String| QuantError::Output { path: out.to_path_buf(), why };
+    let target = match fs::symlink_metadata(out) {
+        Ok(m) if m.file_type().is_symlink() => match fs::canonicalize(out) {
+            Ok(t) => t,
+            Err(_) => {
+                let to = fs::read_link(out).map(|t| t.display().to_string()).unwrap_or_else(|_| "?".into());
+                return Err(out_err(format!(
+                    "is a symbolic link to '{to}', which does not exist; create that folder or name another"
+                )));
+            }
+        },
+        _ => out.to_path_buf(),
+    };
+    let canon = fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+    let home = std::env::var_os("HOME").map(PathBuf::from).and_then(|h| fs::canonicalize(h).ok());
+    if canon.parent().is_none() || home.as_deref() == Some(canon.as_path()) {
+        let which = if canon.parent().is_none() { "the root folder" } else { "your home folder" };
+        return Err(out_err(format!(
+            "is {which}; nbq writes its outputs into a folder of their own, so name a new one (such as ./out)"
+        )));
+    }
+    Ok(target)
+}
+
 fn parent_of(p: &Path) -> PathBuf {
     match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -105,6 +135,33 @@ fn staging_dir(dir: &Path, target: &Path) -> std::io::Result<TempDir> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_symlinked_output_folder_is_followed_and_a_dangling_one_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_folder(&link, &[("a".into(), b"1".to_vec())], false).unwrap();
+        assert_eq!(fs::read(real.join("a")).unwrap(), b"1");
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        let dangling = d.path().join("dangling");
+        std::os::unix::fs::symlink(d.path().join("nowhere"), &dangling).unwrap();
+        let e = write_folder(&dangling, &[("a".into(), b"1".to_vec())], true).unwrap_err().to_string();
+        assert!(e.contains("is a symbolic link to") && e.contains("nowhere") && e.contains("does not exist"), "{e}");
+        assert!(!d.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn the_root_and_home_folders_are_refused_even_with_replace() {
+        let e = check_destination(Path::new("/"), true).unwrap_err().to_string();
+        assert!(e.contains("'/' is the root folder"), "{e}");
+        if let Some(home) = std::env::var_os("HOME") {
+            let e = check_destination(Path::new(&home), true).unwrap_err().to_string();
+            assert!(e.contains("is your home folder"), "{e}");
+        }
+    }
 
     #[test]
     fn refuses_non_empty_folder_without_replace_and_keeps_it() {

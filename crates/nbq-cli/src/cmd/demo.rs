@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
 use nbq_model::checkpoint;
 use nbq_model::data::DataName;
@@ -35,9 +35,12 @@ const BUNDLED_DESIGNS: [(&str, &str); 2] = [
 /// Run nbq end to end on the bundled data and models and print one summary.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folder for all demo outputs (nbq's own files in it are replaced).
+    /// Folder for all demo outputs: a new or empty folder, or, with --force, one an earlier demo made.
     #[arg(long, default_value = "out/demo")]
     pub out: PathBuf,
+    /// Replace an earlier demo's outputs in --out (a folder holding other files is refused even so).
+    #[arg(long)]
+    pub force: bool,
     /// Train the float and 3-bit networks here (about a minute) instead of loading the bundled checkpoints.
     #[arg(long)]
     pub train: bool,
@@ -54,6 +57,41 @@ pub struct Args {
 
 const STEPS: usize = 7;
 
+/// The file that marks a folder as one `nbq demo` made (and may therefore replace with --force).
+const MARKER: &str = ".nbq-demo";
+
+/// Makes `out` the demo's folder: a missing or empty folder is created and marked; a marked one is taken over
+/// only with `force`; a folder with files and no marker is refused, so a user's own files are never overwritten.
+fn claim_output(out: &std::path::Path, force: bool) -> Result<()> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(it) => it.count(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) if out.exists() && !out.is_dir() => bail!("--out '{}' is not a folder ({e})", out.display()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read --out '{}'", out.display())),
+    };
+    if entries > 0 {
+        if !out.join(MARKER).is_file() {
+            bail!(
+                "--out '{}' already holds {entries} entries that nbq demo did not write (it has no {MARKER} \
+                 marker); choose a new or empty folder",
+                out.display()
+            );
+        }
+        if !force {
+            bail!(
+                "--out '{}' holds an earlier demo's outputs; pass --force to replace them, or choose another folder",
+                out.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create '{}'", out.display()))?;
+    nbq_quant::atomic::write_file(
+        &out.join(MARKER),
+        b"made by nbq demo; `nbq demo --force` may replace this folder\n",
+    )?;
+    Ok(())
+}
+
 fn step(i: usize, what: &str) {
     println!("\n[{i}/{STEPS}] {what}");
 }
@@ -64,8 +102,8 @@ fn spinner() -> ProgressBar {
 
 pub fn run(a: Args) -> Result<()> {
     let t_all = Instant::now();
-    let out = &a.out;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create '{}'", out.display()))?;
+    let out = &nbq_quant::atomic::output_folder(&a.out)?;
+    claim_output(out, a.force)?;
 
     step(1, "data and networks");
     let data_path = out.join("digits.csv.gz");
