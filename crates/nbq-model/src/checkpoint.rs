@@ -262,6 +262,32 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_activation_bank_is_refused_by_layer_field_and_value() {
+        let bundled =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/digits-lenet-rg-3bit.safetensors");
+        let c = load(&bundled).unwrap();
+        let good = c.net.clone().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let refused = |edit: &dyn Fn(&mut ThresholdQuantizer)| {
+            let mut net = good.clone();
+            edit(&mut net.convs[1].act);
+            let p = dir.path().join("bad.safetensors");
+            std::fs::write(&p, to_bytes(&c.arch, &c.data, &c.tensors, Some(&net)).unwrap()).unwrap();
+            let e = load(&p).unwrap_err().to_string();
+            assert!(e.contains("bad.safetensors") && e.contains("conv layer 1's activation bank"), "{e}");
+            e
+        };
+        let e = refused(&|a| a.thresholds.clear());
+        assert!(e.contains("0 thresholds for 4 bits; a 4-bit bank has 2^4 - 1 = 15"), "{e}");
+        let e = refused(&|a| a.thresholds.reverse());
+        assert!(e.contains("does not exceed thresholds[0]") && e.contains("must increase strictly"), "{e}");
+        let e = refused(&|a| a.bits = 0);
+        assert!(e.contains("bits = 0; allowed 1..=8"), "{e}");
+        let e = refused(&|a| a.lsb = -1.0);
+        assert!(e.contains("lsb = -1; allowed a positive finite number"), "{e}");
+    }
+
+    #[test]
     fn equal_checkpoints_are_equal_bytes() {
         let a = to_bytes(&arch(), "digits", &values(), None).unwrap();
         for _ in 0..5 {

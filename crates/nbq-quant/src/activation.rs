@@ -109,6 +109,40 @@ impl ThresholdQuantizer {
         Ok(q)
     }
 
+    /// Checks a bank read from a file: `bits` in 1..=8, exactly `2^bits - 1` strictly increasing thresholds (as
+    /// [`Self::calibrate`] makes them), a positive finite `lsb` and a finite non-negative output scale. The
+    /// message names the field, the value and what is allowed.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if !(1..=8).contains(&self.bits) {
+            return Err(format!("bits = {}; allowed 1..=8", self.bits));
+        }
+        let want = (1usize << self.bits) - 1;
+        if self.thresholds.len() != want {
+            return Err(format!(
+                "{} thresholds for {} bits; a {}-bit bank has 2^{} - 1 = {want}",
+                self.thresholds.len(),
+                self.bits,
+                self.bits,
+                self.bits
+            ));
+        }
+        if let Some(i) = (1..want).find(|&i| self.thresholds[i] <= self.thresholds[i - 1]) {
+            return Err(format!(
+                "thresholds[{i}] = {} does not exceed thresholds[{}] = {}; thresholds must increase strictly",
+                self.thresholds[i],
+                i - 1,
+                self.thresholds[i - 1]
+            ));
+        }
+        if !(self.lsb.is_finite() && self.lsb > 0.0) {
+            return Err(format!("lsb = {}; allowed a positive finite number", self.lsb));
+        }
+        if !(self.out_scale.is_finite() && self.out_scale >= 0.0) {
+            return Err(format!("out_scale = {}; allowed a finite number >= 0", self.out_scale));
+        }
+        Ok(())
+    }
+
     /// The code of accumulator value `acc`: how many thresholds it reaches.
     pub fn code(&self, acc: i64) -> u32 {
         self.thresholds.partition_point(|&t| t <= acc) as u32

@@ -117,7 +117,8 @@ impl IntNet {
         ConvWeights::from_quantized(&self.convs[l].weights)
     }
 
-    /// Checks that the layers chain: channels, kernel shapes, the head's input size, bias length.
+    /// Checks that the layers chain (channels, kernel shapes, the head's input size, bias length) and that each
+    /// activation bank is well formed ([`ThresholdQuantizer::validate`]).
     pub fn check(&self) -> Result<()> {
         let bad = |what: String| QuantError::Invalid(format!("integer network: {what}"));
         let mut c = 1;
@@ -131,6 +132,7 @@ impl IntNet {
                 return Err(bad(format!("conv layer {l}'s {}x{} kernel is larger than its {h}x{w} input", s[2], s[2])));
             }
             single_group(&conv.weights)?;
+            conv.act.validate().map_err(|why| bad(format!("conv layer {l}'s activation bank: {why}")))?;
             (c, h, w) = (s[0], h + 1 - s[2], w + 1 - s[3]);
             if conv.pool {
                 if h < 2 || w < 2 {

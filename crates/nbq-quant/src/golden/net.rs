@@ -125,8 +125,18 @@ pub fn calibrate(
     calib: &[u16],
     n: usize,
 ) -> Result<IntNet> {
-    let placeholder =
-        ThresholdQuantizer { bits: act_bits as u8, thresholds: vec![], lsb: 1.0, out_scale: 1.0, mu: 0.0, sigma: 0.0 };
+    if !(1..=8).contains(&act_bits) {
+        return Err(QuantError::ActBits { given: act_bits, min: 1, max: 8 });
+    }
+    // A well-formed bank (the check below validates banks) until each layer is calibrated.
+    let placeholder = ThresholdQuantizer {
+        bits: act_bits as u8,
+        thresholds: (1..(1i64 << act_bits)).collect(),
+        lsb: 1.0,
+        out_scale: 1.0,
+        mu: 0.0,
+        sigma: 0.0,
+    };
     let mut net = IntNet {
         input,
         convs: convs.into_iter().map(|(weights, pool)| NetConv { weights, act: placeholder.clone(), pool }).collect(),
