@@ -263,6 +263,10 @@ impl std::fmt::Display for DesignConfig {
     }
 }
 
+/// Most PEs (`k² × Pn × Pm`) of one engine: 14× the paper's (8, 32) engine of 3×3 kernels, about 150 MB and
+/// four minutes to generate. Checked from the arithmetic before anything is built.
+pub const MAX_PES: usize = 32_768;
+
 /// Most bytes of a design file or a thresholds file (1 MiB; a design with its thresholds inline is a few kB).
 pub const MAX_TEXT_BYTES: u64 = 1 << 20;
 
@@ -368,6 +372,18 @@ impl DesignConfig {
         let act = range("act_bits", raw.act_bits, 2, 16)?;
         let pn = range("pn", raw.pn.unwrap_or(1), 1, 64)?;
         let pm = range("pm", raw.pm.unwrap_or(1), 1, 256)?;
+        let pes = k * k * pn * pm;
+        if pes > MAX_PES {
+            return Err(bad(
+                "pm",
+                pm.to_string(),
+                format!(
+                    "pn = {pn} × pm = {pm} × k² = {} is {pes} PEs; an engine has at most {MAX_PES} (the paper's \
+                     engine has 2304; generating one PE takes about 5 kB and 7 ms)",
+                    k * k
+                ),
+            ));
+        }
         let (code, offsets, acc_required, shift) = match pe {
             PeKind::Shift => {
                 let Some(n) = raw.code_bits else {
@@ -568,6 +584,13 @@ mod tests {
     fn unknown_keys_are_refused_by_name() {
         let e = err("colour = 3\n");
         assert!(e.starts_with("design file 'd.toml' is not valid: unknown field `colour`"), "{e}");
+    }
+
+    #[test]
+    fn an_engine_too_large_to_generate_is_refused_from_the_arithmetic() {
+        let text = "name = \"t\"\npe = \"shift\"\nk = 7\nimage_width = 4096\nact_bits = 16\ncode_bits = 8\npn = 64\npm = 256\n";
+        let e = DesignConfig::from_toml(text, "d.toml").unwrap_err().to_string();
+        assert!(e.contains("802816 PEs") && e.contains("at most 32768"), "{e}");
     }
 
     #[test]
