@@ -63,8 +63,12 @@ pub fn design(
     }
 }
 
-/// Every job of `spec`, each design validated. The Alchitry Cu flow places one convolver (its board top), so
-/// for that target the Pn and Pm axes collapse to (1, 1).
+/// Most jobs one sweep expands to (a day of synthesis on a 2-core machine at about 10 s a job).
+pub const MAX_JOBS: usize = 10_000;
+
+/// Every job of `spec`, each design validated; more than [`MAX_JOBS`] is refused from the axes' lengths before
+/// any job is built. The Alchitry Cu flow places one convolver (its board top), so for that target the Pn and
+/// Pm axes collapse to (1, 1).
 pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
     let kinds: Vec<(PeKind, Option<usize>)> = spec
         .pes
@@ -80,6 +84,24 @@ pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
             Target::Zcu102 => spec.pns.iter().flat_map(|&pn| spec.pms.iter().map(move |&pm| (pn, pm))).collect(),
         }
     };
+    // The job count from the axes' lengths alone, refused before any job is built.
+    let per_point: usize = spec
+        .targets
+        .iter()
+        .map(|&t| match t {
+            Target::AlchitryCu => 1,
+            Target::Zcu102 => spec.pns.len().saturating_mul(spec.pms.len()),
+        })
+        .fold(0, usize::saturating_add);
+    let count = kinds.len().saturating_mul(spec.ks.len()).saturating_mul(per_point);
+    if count > MAX_JOBS {
+        return Err(FlowError::Job(format!(
+            "the sweep expands to {count} jobs ({} PE kinds and code widths × {} kernel sizes × {per_point} shapes \
+             and targets); a sweep has at most {MAX_JOBS} jobs: split it, or give fewer values per axis",
+            kinds.len(),
+            spec.ks.len()
+        )));
+    }
     let points = kinds
         .iter()
         .flat_map(|&kind| spec.ks.iter().flat_map(move |&k| spec.targets.iter().map(move |&t| (kind, k, t))));
@@ -202,5 +224,17 @@ mod tests {
         let mut s = spec();
         s.ks = vec![9];
         assert!(expand(&s).unwrap_err().to_string().contains("svpe_n2_k9"));
+    }
+
+    #[test]
+    fn a_sweep_of_millions_of_jobs_is_refused_from_the_axes_alone() {
+        let mut s = spec();
+        s.pns = (1..=64).collect();
+        s.pms = (1..=256).collect();
+        s.ks = (1..=7).collect();
+        s.bits = (1..=8).collect();
+        // (8 widths + 1 mul) × 7 k × (64 × 256 ZCU102 shapes + 1 Cu).
+        let e = expand(&s).unwrap_err().to_string();
+        assert!(e.contains("expands to 1032255 jobs") && e.contains("at most 10000"), "{e}");
     }
 }
