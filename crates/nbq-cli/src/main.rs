@@ -33,6 +33,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C or SIGTERM: remove this run's temporary files and staging folders (the outputs are written
+    // atomically, so nothing half-written remains), then exit as the shell expects of an interrupted program.
+    // Without a handler (it cannot be installed) an interruption leaves them to the next run's clean-up.
+    let _ = ctrlc::set_handler(|| {
+        nbq_quant::scratch::remove_own();
+        eprintln!("nbq: interrupted; temporary files removed");
+        std::process::exit(130);
+    });
     let result = match cli.command {
         Command::Quantize(a) => cmd::quantize::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),

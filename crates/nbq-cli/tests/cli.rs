@@ -398,3 +398,43 @@ fn run_sim_classifies_images_from_an_npz_and_refuses_bad_input() {
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn an_interrupted_run_removes_its_temporary_files_and_a_later_one_removes_a_killed_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ck = root.join("models/digits-lenet-rg-3bit.safetensors");
+    let tmp = tempfile::tempdir().unwrap();
+    // What a SIGKILLed run leaves (PID 4194304 is above Linux's largest), and a file of the user's.
+    let stale = tmp.path().join(".nbq-tmp-4194304-old");
+    fs::create_dir(&stale).unwrap();
+    fs::write(tmp.path().join("mine.txt"), b"keep").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nbq"))
+        .args(["run", "-m", ck.to_str().unwrap(), "--pm", "1,2", "--sim", "--data", "digits"])
+        .env("TMPDIR", tmp.path())
+        .current_dir(&root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let own = format!(".nbq-tmp-{}-", child.id());
+    let t0 = std::time::Instant::now();
+    let names = || -> Vec<String> {
+        fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    };
+    // The simulator's folder appears once the top is generated; then the Verilator build takes seconds.
+    while !names().iter().any(|n| n.starts_with(&own)) {
+        assert!(t0.elapsed().as_secs() < 120, "no temporary folder appeared: {:?}", names());
+        assert!(child.try_wait().unwrap().is_none(), "nbq run ended before it was interrupted");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!stale.exists(), "the killed run's folder is removed by this run");
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{e}");
+    assert!(e.contains("interrupted; temporary files removed"), "{e}");
+    // (The compiler nbq started may still hold its own temporary files there for a moment.)
+    let left = names();
+    assert!(left.iter().all(|n| !n.contains("nbq-tmp-")) && left.contains(&"mine.txt".to_string()), "{left:?}");
+}

@@ -1,7 +1,8 @@
 //! Atomic output: a folder of files appears complete or not at all, and nothing the user named is deleted.
 //!
-//! Temporary files and staging folders are hidden siblings of their target (`.NAME.nbq-tmp-XXXXXX`, named and
-//! created by `tempfile`), so the final step is a rename within one filesystem.
+//! Temporary files and staging folders are hidden siblings of their target (`.NAME.nbq-tmp-PID-XXXXXX`, named
+//! and created by `tempfile`, cleaned up after interrupted runs by [`crate::scratch`]), so the final step is a
+//! rename within one filesystem.
 
 use std::fs;
 use std::io::Write;
@@ -121,14 +122,17 @@ fn parent_of(p: &Path) -> PathBuf {
     }
 }
 
-/// The hidden name prefix of `target`'s temporary siblings: `.NAME.nbq-tmp-`.
+/// The hidden name prefix of `target`'s temporary siblings, `.NAME.nbq-tmp-PID-` ([`crate::scratch`]); the
+/// folder they are made in is remembered, so that an interrupted run removes them and stale ones go.
 fn tmp_prefix(target: &Path) -> String {
+    crate::scratch::remember(&parent_of(target));
     let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    format!(".{base}.nbq-tmp-")
+    crate::scratch::prefix(&base)
 }
 
 /// A fresh, empty, hidden staging folder in `dir` for `target`, removed when dropped.
 fn staging_dir(dir: &Path, target: &Path) -> std::io::Result<TempDir> {
+    crate::scratch::remember(dir);
     Builder::new().prefix(&tmp_prefix(target)).tempdir_in(dir)
 }
 

@@ -18,6 +18,7 @@ pub mod method;
 pub mod net;
 pub mod quantized;
 pub mod report;
+pub mod scratch;
 pub mod store;
 pub mod tensor;
 

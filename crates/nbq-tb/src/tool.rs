@@ -16,9 +16,10 @@ pub struct Tool {
 pub const IVERILOG: Tool = Tool { name: "Icarus Verilog", program: "iverilog", package: "iverilog" };
 pub const VVP: Tool = Tool { name: "Icarus Verilog runtime", program: "vvp", package: "iverilog" };
 
-/// A fresh temporary folder holding `files` (name, contents); removed when dropped.
+/// A fresh temporary folder holding `files` (name, contents); removed when dropped, or on Ctrl-C
+/// ([`nbq_quant::scratch`]).
 pub fn workdir(files: &[(&str, &str)]) -> Result<tempfile::TempDir, TbError> {
-    let dir = tempfile::tempdir().map_err(|e| TbError::Io {
+    let dir = nbq_quant::scratch::tempdir().map_err(|e| TbError::Io {
         what: "create a temporary folder",
         path: "/tmp".into(),
         source: e,
