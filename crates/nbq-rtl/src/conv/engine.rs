@@ -27,6 +27,11 @@
 //! presents the codes of its last convolver first and of its first convolver last, each kernel in row-major order
 //! (lanes with fewer convolvers start with don't-care codes). `weight_out` is the end of the last convolver's
 //! lane. Packing is what makes low-bit weights cheap to load: an n = 3 engine loads five codes per cycle.
+//!
+//! The reload rule: `valid_in` is low while `load` is high, and a load starts only when no window is in flight
+//! (after the previous image's last window has come out: its [`super::Latency`] flush pixels consumed, then
+//! [`super::Latency::after_pixel`] cycles). The PEs' partial sums of a window in flight would combine products of the old codes
+//! with products of the new ones, so such a window's sums are undefined. The next image starts with `clear`.
 
 /// Defines an engine block `$engine` over the convolver type `$conv`.
 ///
