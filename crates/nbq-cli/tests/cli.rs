@@ -51,6 +51,7 @@ fn quantize_writes_a_bundle_that_inspect_reads_back() {
     assert_eq!(
         files,
         [
+            ".nbq-files",
             "000_fc1_weight.codes",
             "000_fc1_weight.hex",
             "001_fc2_weight.codes",
@@ -81,6 +82,21 @@ fn existing_output_is_refused_without_force_and_left_alone() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
     assert!(out.join("manifest.json").exists());
+}
+
+#[test]
+fn force_never_replaces_a_users_file_of_the_same_name() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("q");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("report.md"), "my notes").unwrap();
+    let m = model();
+    let o = nbq(&["quantize", m.to_str().unwrap(), "--bits", "2", "--out", out.to_str().unwrap(), "--force"]);
+    let e = stderr(&o);
+    assert!(!o.status.success() && e.contains("holds 'report.md', which nbq did not write"), "{e}");
+    assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), "my notes");
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1, "nothing written");
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no staging folder left behind");
 }
 
 #[test]

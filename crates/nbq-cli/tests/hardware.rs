@@ -57,7 +57,7 @@ fn generate_is_deterministic_and_writes_only_verilog_and_params() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["params.json", "svpe_k3.v"]);
+    assert_eq!(names, [".nbq-files", "params.json", "svpe_k3.v"]);
     for n in names {
         assert_eq!(
             fs::read(d.path().join("a").join(&n)).unwrap(),

@@ -59,22 +59,46 @@ pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
 
 /// Writes `files` (plain names) into folder `out`. A fresh staging folder next to `out` receives everything first;
 /// then it is renamed to `out` (when `out` is missing or empty), or, with `replace`, each file is renamed into an
-/// existing non-empty `out`. Without `replace`, a non-empty `out` is refused. On failure the staging folder is
-/// removed and `out` is untouched.
+/// existing non-empty `out`. Without `replace`, a non-empty `out` is refused; with it, a file of the same name
+/// that nbq did not write there (not in [`OWNED`], which lists every name written) is refused. On failure the
+/// staging folder is removed and `out` is untouched.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> Result<()> {
     let existing_nonempty = check_destination(out, replace)?;
     let out = &output_folder(out)?;
+    let mut owned = if existing_nonempty { owned_names(out)? } else { Vec::new() };
+    if existing_nonempty {
+        if let Some((name, _)) =
+            files.iter().find(|(n, _)| fs::symlink_metadata(out.join(n)).is_ok() && !owned.contains(n))
+        {
+            return Err(QuantError::Output {
+                path: out.to_path_buf(),
+                why: format!(
+                    "holds '{name}', which nbq did not write (it is not listed in {OWNED}); --force replaces only \
+                     nbq's own files, so move it away or choose another folder"
+                ),
+            });
+        }
+    }
+    owned.extend(files.iter().map(|(n, _)| n.clone()));
+    owned.sort();
+    owned.dedup();
+    let list: String = owned.iter().map(|n| format!("{n}\n")).collect();
     let parent = parent_of(out);
     fs::create_dir_all(&parent).map_err(|e| QuantError::io("cannot create folder", &parent, e))?;
     // Dropping `staging` before it is moved into place removes it and only it: it holds nothing but our files.
     let staging = staging_dir(&parent, out).map_err(|e| QuantError::io("cannot create staging folder", &parent, e))?;
-    for (name, contents) in files {
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .chain(std::iter::once((OWNED, list.as_bytes())))
+        .collect();
+    for &(name, contents) in &files {
         let p = staging.path().join(name);
         let mut f = fs::File::create(&p).map_err(|e| QuantError::io("cannot create", &p, e))?;
         f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| QuantError::io("cannot write", &p, e))?;
     }
     if existing_nonempty {
-        for (name, _) in files {
+        for &(name, _) in &files {
             let (from, to) = (staging.path().join(name), out.join(name));
             fs::rename(&from, &to).map_err(|e| QuantError::io("cannot move into place", &to, e))?;
         }
@@ -113,6 +137,20 @@ pub fn output_folder(out: &Path) -> Result<PathBuf> {
         )));
     }
     Ok(target)
+}
+
+/// The file in each output folder that lists, one per line, the names nbq wrote there: with `replace`, nbq
+/// overwrites only those, never a file of the user's that happens to have the same name.
+pub const OWNED: &str = ".nbq-files";
+
+/// The names [`OWNED`] lists in `out` (none when it is missing).
+fn owned_names(out: &Path) -> Result<Vec<String>> {
+    let p = out.join(OWNED);
+    match fs::read_to_string(&p) {
+        Ok(text) => Ok(text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(QuantError::io("cannot read", p, e)),
+    }
 }
 
 fn parent_of(p: &Path) -> PathBuf {
@@ -180,6 +218,26 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep");
         assert_eq!(fs::read_to_string(out.join("a")).unwrap(), "1");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no staging folder left behind");
+    }
+
+    #[test]
+    fn replace_overwrites_only_files_nbq_wrote() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("o");
+        write_folder(&out, &[("report.md".into(), b"nbq 1".to_vec())], false).unwrap();
+        assert_eq!(fs::read_to_string(out.join(OWNED)).unwrap(), "report.md\n");
+        // The user adds a file named like one nbq writes in other runs.
+        fs::write(out.join("params.json"), "the user's").unwrap();
+        let files = [("report.md".to_string(), b"nbq 2".to_vec()), ("params.json".to_string(), b"nbq".to_vec())];
+        let e = write_folder(&out, &files, true).unwrap_err().to_string();
+        assert!(e.contains("holds 'params.json', which nbq did not write") && e.contains(OWNED), "{e}");
+        assert_eq!(fs::read_to_string(out.join("params.json")).unwrap(), "the user's");
+        assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), "nbq 1", "nothing replaced");
+        // nbq's own file is replaced, and a new name is added to the list.
+        write_folder(&out, &[files[0].clone(), ("codes.hex".into(), b"0".to_vec())], true).unwrap();
+        assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), "nbq 2");
+        assert_eq!(fs::read_to_string(out.join(OWNED)).unwrap(), "codes.hex\nreport.md\n");
+        assert_eq!(fs::read_to_string(out.join("params.json")).unwrap(), "the user's");
     }
 
     #[test]

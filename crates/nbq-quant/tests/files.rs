@@ -49,7 +49,7 @@ fn output_is_byte_identical_across_runs() {
     bundle(&d.path().join("b"), 3, Method::Gsnq, Granularity::Channel);
     let mut names: Vec<_> = fs::read_dir(d.path().join("a")).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     for n in names {
         assert_eq!(
             fs::read(d.path().join("a").join(&n)).unwrap(),

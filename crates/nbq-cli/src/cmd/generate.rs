@@ -18,7 +18,7 @@ pub struct Args {
     /// Output folder [default: hdl-out/<name>/].
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
-    /// Replace nbq's files in an existing non-empty output folder.
+    /// Replace nbq's files (those its .nbq-files lists) in an existing non-empty output folder; others stay.
     #[arg(long)]
     pub force: bool,
     /// Also check the Verilog with Icarus Verilog, Verilator (lint) and Yosys before writing it.

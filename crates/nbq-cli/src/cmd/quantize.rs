@@ -27,7 +27,7 @@ pub struct Args {
     /// Output folder; must not exist or be empty unless --force.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
-    /// Replace nbq's files in an existing non-empty --out folder (other files are left alone).
+    /// Replace nbq's files (those its .nbq-files lists) in an existing non-empty --out folder; others stay.
     #[arg(long)]
     pub force: bool,
     /// Print the report as JSON instead of a Markdown table.

@@ -51,7 +51,7 @@ pub struct Args {
     /// Output folder.
     #[arg(long, short = 'o', default_value = "out/train")]
     pub out: PathBuf,
-    /// Replace nbq's files in a non-empty output folder.
+    /// Replace nbq's files (those its .nbq-files lists) in a non-empty output folder; others stay.
     #[arg(long)]
     pub force: bool,
 }
