@@ -63,7 +63,7 @@ pub fn design(
     }
 }
 
-/// Most jobs one sweep expands to (a day of synthesis on a 2-core machine at about 10 s a job).
+/// Most jobs one sweep expands to.
 pub const MAX_JOBS: usize = 10_000;
 
 /// Every job of `spec`, each design validated; more than [`MAX_JOBS`] is refused from the axes' lengths before

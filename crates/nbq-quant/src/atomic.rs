@@ -37,7 +37,11 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 /// Checks, before any long work, that [`write_folder`] can write `out`: it is a folder or missing, empty unless
 /// `replace`, and a staging folder can be created next to it. Returns whether `out` exists and is non-empty.
 pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
-    let out = &output_folder(out)?;
+    check_folder(&output_folder(out)?, replace)
+}
+
+/// [`check_destination`] of a folder [`output_folder`] has resolved.
+fn check_folder(out: &Path, replace: bool) -> Result<bool> {
     let out_err = |why: String| QuantError::Output { path: out.to_path_buf(), why };
     let existing_nonempty = match fs::read_dir(out) {
         Ok(mut it) => it.next().is_some(),
@@ -63,8 +67,8 @@ pub fn check_destination(out: &Path, replace: bool) -> Result<bool> {
 /// that nbq did not write there (not in [`OWNED`], which lists every name written) is refused. On failure the
 /// staging folder is removed and `out` is untouched.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], replace: bool) -> Result<()> {
-    let existing_nonempty = check_destination(out, replace)?;
     let out = &output_folder(out)?;
+    let existing_nonempty = check_folder(out, replace)?;
     let mut owned = if existing_nonempty { owned_names(out)? } else { Vec::new() };
     if existing_nonempty {
         if let Some((name, _)) =
@@ -170,7 +174,6 @@ fn tmp_prefix(target: &Path) -> String {
 
 /// A fresh, empty, hidden staging folder in `dir` for `target`, removed when dropped.
 fn staging_dir(dir: &Path, target: &Path) -> std::io::Result<TempDir> {
-    crate::scratch::remember(dir);
     Builder::new().prefix(&tmp_prefix(target)).tempdir_in(dir)
 }
 

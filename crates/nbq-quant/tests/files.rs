@@ -304,33 +304,30 @@ fn corrupt_npz_and_unknown_extension_are_refused() {
     assert!(e.contains("extension 'pt'; allowed: .onnx, .npy, .npz"), "{e}");
 }
 
-/// A version-1.0 `.npy` header (padded to 64 bytes) followed by `data`.
-fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut h = dict.to_string();
-    while !(10 + h.len() + 1).is_multiple_of(64) {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut b = b"\x93NUMPY\x01\x00".to_vec();
-    b.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    b.extend_from_slice(h.as_bytes());
-    b.extend_from_slice(data);
-    b
+/// A `.npy` header for `descr` and `shape` (ndarray-npy's own writer) followed by `data`.
+fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    use ndarray_npy::npy::header::{Header, Layout};
+    let h = Header {
+        type_descriptor: py_literal::Value::String(descr.into()),
+        layout: Layout::Standard,
+        shape: shape.to_vec(),
+    };
+    [h.to_bytes().unwrap(), data.to_vec()].concat()
 }
 
 #[test]
 fn an_npy_header_claiming_a_huge_shape_is_refused_before_allocating() {
     let d = tempfile::tempdir().unwrap();
-    let bomb = npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }", &[0u8; 48]);
+    let bomb = npy_bytes("<f4", &[1000000, 1000000], &[0u8; 48]);
     assert!(bomb.len() < 200, "a small file");
     let e = read_weights(&write_tmp(d.path(), "bomb.npy", &bomb)).unwrap_err().to_string();
     assert!(e.contains("shape [1000000, 1000000]") && e.contains("4000000000000 bytes"), "{e}");
     assert!(e.contains("only 48 bytes of data follow"), "{e}");
     // A shape whose size overflows 64 bits, and an unsupported dtype, are refused from the header too.
-    let huge = npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }", &[]);
+    let huge = npy_bytes("<f8", &[4294967296, 4294967296, 16], &[]);
     let e = read_weights(&write_tmp(d.path(), "huge.npy", &huge)).unwrap_err().to_string();
     assert!(e.contains("more than 2^64"), "{e}");
-    let c16 = npy_bytes("{'descr': '<c16', 'fortran_order': False, 'shape': (1000000000,), }", &[]);
+    let c16 = npy_bytes("<c16", &[1000000000], &[]);
     let e = read_weights(&write_tmp(d.path(), "c.npy", &c16)).unwrap_err().to_string();
     assert!(e.contains("dtype '<c16' is not supported; allowed: float32"), "{e}");
     // The same forged header inside an archive.

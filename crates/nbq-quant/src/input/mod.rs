@@ -4,6 +4,7 @@ pub mod npy;
 pub mod onnx;
 pub mod safetensors;
 
+use std::io::Read;
 use std::path::Path;
 
 use crate::error::{QuantError, Result};
@@ -22,4 +23,27 @@ pub fn read_weights(path: &Path) -> Result<Vec<FloatTensor>> {
             path.display()
         ))),
     }
+}
+
+/// Reads a whole file of at most `limit` bytes. A larger one is refused (`ErrorKind::FileTooLarge`, the message
+/// naming `what` nbq reads and the limit) from its length when it has one, and otherwise, for an endless one such
+/// as `/dev/zero`, after `limit + 1` bytes at most.
+pub fn read_bounded(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let too_large = |held: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it holds {held} bytes, more than the {limit} nbq reads from {what}"),
+        )
+    };
+    if len > limit {
+        return Err(too_large(len.to_string()));
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(format!("more than {limit}")));
+    }
+    Ok(bytes)
 }

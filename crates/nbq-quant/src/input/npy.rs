@@ -25,18 +25,6 @@ fn parse_error(path: &Path, kind: &'static str, why: impl Into<String>) -> Quant
     QuantError::Parse { path: path.to_path_buf(), kind, why: why.into() }
 }
 
-fn tensor(name: &str, shape: Vec<usize>, v: ImageValues, path: &Path, kind: &'static str) -> Result<FloatTensor> {
-    match v {
-        // float64 is rounded to float32 (float32 values pass through f64 unchanged).
-        ImageValues::Float(v) => FloatTensor::new(name, shape, 0, v.into_iter().map(|x| x as f32).collect()),
-        ImageValues::Int(_) => Err(parse_error(
-            path,
-            kind,
-            format!("array '{name}' holds integers; weights must be float32 ('<f4') or float64 ('<f8')"),
-        )),
-    }
-}
-
 fn describe(e: &ReadNpyError) -> String {
     match e {
         ReadNpyError::MissingData => "the file ends before all the data its header describes (truncated?)".into(),
@@ -44,10 +32,10 @@ fn describe(e: &ReadNpyError) -> String {
     }
 }
 
-/// Reads a whole file of at most [`MAX_NPY_BYTES`]; a larger file, or a device, is refused before reading.
-fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    let f = std::fs::File::open(path).map_err(|e| QuantError::io("cannot read", path, e))?;
-    let meta = f.metadata().map_err(|e| QuantError::io("cannot read", path, e))?;
+/// Reads a whole NumPy file of at most [`MAX_NPY_BYTES`] ([`super::read_bounded`]); a device or a folder is
+/// refused before reading.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| QuantError::io("cannot read", path, e))?;
     let kind = meta.file_type();
     #[cfg(unix)]
     {
@@ -59,22 +47,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     if kind.is_dir() {
         return Err(QuantError::Invalid(format!("'{}' is a folder, not a NumPy file", path.display())));
     }
-    if meta.len() > MAX_NPY_BYTES {
-        return Err(QuantError::Invalid(format!(
-            "'{}' holds {} bytes; nbq reads NumPy files of at most {MAX_NPY_BYTES} bytes (4 GiB)",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let mut bytes = Vec::new();
-    f.take(MAX_NPY_BYTES + 1).read_to_end(&mut bytes).map_err(|e| QuantError::io("cannot read", path, e))?;
-    if bytes.len() as u64 > MAX_NPY_BYTES {
-        return Err(QuantError::Invalid(format!(
-            "'{}' holds more than {MAX_NPY_BYTES} bytes; nbq reads NumPy files of at most 4 GiB",
-            path.display()
-        )));
-    }
-    Ok(bytes)
+    super::read_bounded(path, MAX_NPY_BYTES, "a NumPy file").map_err(|e| QuantError::io("cannot read", path, e))
 }
 
 /// The element types nbq reads, from a `.npy` header's `descr`.
@@ -121,16 +94,10 @@ impl Dtype {
     }
 }
 
-/// Parses one `.npy` image (a file, or an archive member named `name`). The header is checked first, from the
-/// arithmetic alone: the dtype must be one nbq reads, and the data its shape claims must be in the bytes that
-/// follow it, so a header that claims a huge shape is refused before anything is allocated.
-fn parse_npy(
-    bytes: &[u8],
-    name: &str,
-    path: &Path,
-    kind: &'static str,
-    floats_only: bool,
-) -> Result<(Vec<usize>, ImageValues)> {
+/// Checks one `.npy` image's header (a file, or an archive member named `name`) from the arithmetic alone: the
+/// dtype must be one nbq reads, and the data its shape claims must be in the bytes that follow it, so a header
+/// that claims a huge shape is refused before anything is allocated. Returns the dtype and its `descr`.
+fn checked_dtype(bytes: &[u8], name: &str, path: &Path, kind: &'static str) -> Result<(Dtype, String)> {
     let what = |why: String| parse_error(path, kind, format!("array '{name}': {why}"));
     let mut cur = Cursor::new(bytes);
     let header = Header::from_reader(&mut cur).map_err(|e| what(format!("bad .npy header: {e}")))?;
@@ -138,24 +105,40 @@ fn parse_npy(
     let descr = header.type_descriptor.to_string();
     let dtype = Dtype::of(descr.trim_matches('\''))
         .ok_or_else(|| what(format!("dtype {descr} is not supported; allowed: {}", Dtype::ALLOWED)))?;
-    if floats_only && !matches!(dtype, Dtype::F32 | Dtype::F64) {
-        return Err(what(format!("dtype {descr} is not supported; allowed: float32 ('<f4'), float64 ('<f8')")));
-    }
     let count = header.shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d as u64));
     let need = count.and_then(|n| n.checked_mul(dtype.size()));
     match need {
-        Some(need) if need <= data => {}
-        _ => {
-            return Err(what(format!(
-                "its header claims shape {:?} of {}-byte values ({} bytes), but only {data} bytes of data follow \
-                 the header (truncated, or a forged header?)",
-                header.shape,
-                dtype.size(),
-                need.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
-            )))
+        Some(need) if need <= data => Ok((dtype, descr)),
+        _ => Err(what(format!(
+            "its header claims shape {:?} of {}-byte values ({} bytes), but only {data} bytes of data follow \
+             the header (truncated, or a forged header?)",
+            header.shape,
+            dtype.size(),
+            need.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
+        ))),
+    }
+}
+
+/// One `.npy` image as a weight tensor named `name`: float32 as is, float64 rounded to float32.
+fn read_weight(bytes: &[u8], name: &str, path: &Path, kind: &'static str) -> Result<FloatTensor> {
+    let (shape, v) = match checked_dtype(bytes, name, path, kind)? {
+        (Dtype::F32, _) => read_as(bytes, |v: f32| v),
+        (Dtype::F64, _) => read_as(bytes, |v: f64| v as f32),
+        (_, descr) => {
+            return Err(parse_error(
+                path,
+                kind,
+                format!("array '{name}': dtype {descr} is not supported; allowed: float32 ('<f4'), float64 ('<f8')"),
+            ))
         }
     }
-    let r = match dtype {
+    .map_err(|e| parse_error(path, kind, format!("array '{name}': {}", describe(&e))))?;
+    FloatTensor::new(name, shape, 0, v)
+}
+
+/// One `.npy` image of any dtype nbq reads, as floats or integers.
+fn read_values(bytes: &[u8], name: &str, path: &Path, kind: &'static str) -> Result<(Vec<usize>, ImageValues)> {
+    let r = match checked_dtype(bytes, name, path, kind)?.0 {
         Dtype::F32 => read_as(bytes, |v: f32| f64::from(v)).map(float),
         Dtype::F64 => read_as(bytes, |v: f64| v).map(float),
         Dtype::U8 => read_as(bytes, |v: u8| i64::from(v)).map(int),
@@ -165,7 +148,7 @@ fn parse_npy(
         Dtype::I32 => read_as(bytes, |v: i32| i64::from(v)).map(int),
         Dtype::I64 => read_as(bytes, |v: i64| v).map(int),
     };
-    r.map_err(|e| what(describe(&e)))
+    r.map_err(|e| parse_error(path, kind, format!("array '{name}': {}", describe(&e))))
 }
 
 fn read_as<T: ReadableElement, U>(
@@ -188,7 +171,7 @@ fn int((shape, v): (Vec<usize>, Vec<i64>)) -> (Vec<usize>, ImageValues) {
 /// The members of an `.npz` archive (plain or compressed), names with NumPy's ".npy" suffix stripped, each
 /// unpacked with the bytes of all of them bounded by [`MAX_NPY_BYTES`] (a compression bomb is refused).
 fn npz_members(path: &Path, kind: &'static str) -> Result<Vec<(String, Vec<u8>)>> {
-    let bytes = read_bounded(path)?;
+    let bytes = read_file(path)?;
     let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..]))
         .map_err(|e| parse_error(path, kind, format!("{e} (truncated or not an .npz?)")))?;
     let mut budget = MAX_NPY_BYTES;
@@ -215,11 +198,10 @@ fn npz_members(path: &Path, kind: &'static str) -> Result<Vec<(String, Vec<u8>)>
 
 /// Reads one `.npy` array of float32 or float64.
 pub fn read_npy(path: &Path) -> Result<Vec<FloatTensor>> {
-    let bytes = read_bounded(path)?;
+    let bytes = read_file(path)?;
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "weights".into());
     let kind = "a NumPy .npy file";
-    let (shape, v) = parse_npy(&bytes, &name, path, kind, true)?;
-    Ok(vec![tensor(&name, shape, v, path, kind)?])
+    Ok(vec![read_weight(&bytes, &name, path, kind)?])
 }
 
 /// Reads every array of an `.npz` archive (plain or compressed), sorted by name.
@@ -230,13 +212,7 @@ pub fn read_npz(path: &Path) -> Result<Vec<FloatTensor>> {
         return Err(parse_error(path, kind, "the archive holds no arrays"));
     }
     members.sort_by(|a, b| a.0.cmp(&b.0));
-    members
-        .into_iter()
-        .map(|(name, bytes)| {
-            let (shape, v) = parse_npy(&bytes, &name, path, kind, true)?;
-            tensor(&name, shape, v, path, kind)
-        })
-        .collect()
+    members.into_iter().map(|(name, bytes)| read_weight(&bytes, &name, path, kind)).collect()
 }
 
 /// Test images of an `.npz` archive: `x` of shape (N, C, H, W) or (N, H, W), `y` of shape (N,).
@@ -268,8 +244,8 @@ pub fn read_images(path: &Path) -> Result<NpzImages> {
         }
     };
     let (xm, ym) = (take("x")?, take("y")?);
-    let (shape, x) = parse_npy(&xm.1, "x", path, kind, false)?;
-    let (yshape, y) = parse_npy(&ym.1, "y", path, kind, false)?;
+    let (shape, x) = read_values(&xm.1, "x", path, kind)?;
+    let (yshape, y) = read_values(&ym.1, "y", path, kind)?;
     let y = match y {
         ImageValues::Int(v) => v,
         ImageValues::Float(_) => {
