@@ -11,7 +11,7 @@ use rust_hdl::prelude::*;
 
 use super::bank::CodeBank;
 use super::mem::{BlockRam, MEM_ADDR_BITS};
-use super::plan::{ConvPlan, PASS_TAIL};
+use super::plan::ConvPlan;
 use crate::conv::ShiftEngine;
 use crate::pe::SHIFT_BITS;
 use crate::widths::BUS_BITS;
@@ -63,11 +63,10 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     f_yodd: DFF<Bit>,
     f_inpool: DFF<Bit>,
     f_sum: Vec<DFF<Bits<ACC>>>,
-    // The window in the comparator bank's registered stage.
-    g_v: DFF<Bit>,
-    g_xodd: DFF<Bit>,
-    g_yodd: DFF<Bit>,
-    g_inpool: DFF<Bit>,
+    // The window's flags (valid, odd column, odd row, inside the pool) while the comparator banks search its
+    // codes, one register per bank stage.
+    g_line: Vec<DFF<Bits<4>>>,
+    f_flags: Signal<Local, Bits<4>>,
     // The pool: the left window's codes, one row of pair maxima.
     c_v: DFF<Bit>,
     c_xodd: DFF<Bit>,
@@ -178,10 +177,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             f_yodd: Default::default(),
             f_inpool: Default::default(),
             f_sum: (0..pm).map(|_| Default::default()).collect(),
-            g_v: Default::default(),
-            g_xodd: Default::default(),
-            g_yodd: Default::default(),
-            g_inpool: Default::default(),
+            g_line: (0..super::bank::code_bits(p.thresholds.len())).map(|_| Default::default()).collect(),
+            f_flags: Default::default(),
             c_v: Default::default(),
             c_xodd: Default::default(),
             c_yodd: Default::default(),
@@ -206,7 +203,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             pool_w2: addr(2 * pw),
             pool_h2: addr(2 * ph),
             out_plane: addr(ph * pw),
-            tail_last: Constant::new(Bits::<4>::from(PASS_TAIL as u64 - 1)),
+            tail_last: Constant::new(Bits::<4>::from(p.tail() as u64 - 1)),
             off_pos: Constant::new(Bits::<SHIFT_BITS>::from(u64::from(e.offsets.0))),
             off_neg: Constant::new(Bits::<SHIFT_BITS>::from(u64::from(e.offsets.1))),
             lane8: (0..pm.max(p.p_in)).map(|i| Constant::new(Bits::<LANES_BITS>::from(8 * i as u64))).collect(),
@@ -237,8 +234,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, cnt, tile, ch, rbank, rbase, wbase, obase, load_q, valid_q, clear_q, flush_q, bank_q,
-            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, g_v, g_xodd, g_yodd, g_inpool, c_v,
-            c_xodd, c_yodd, c_inpool, codes_q, hreg, pidx, we_q, addr_q, data_q
+            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q,
+            hreg, pidx, we_q, addr_q, data_q
         );
         for i in 0..self.f_sum.len() {
             self.f_sum[i].clock.next = self.clock.val();
@@ -390,21 +387,40 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                 self.f_sum[i].d.next = self.total[i].val();
             }
         }
-        // Codes of the final sums (a cycle after them: the bank is registered), packed; the pool's pair and block maxima, lane by lane.
+        // Codes of the final sums (the banks' latency after them), packed; the pool's pair and block maxima, lane by
+        // lane.
         self.codes.next = 0.into();
         for i in 0..self.requant.len() {
             self.requant[i].clock.next = self.clock.val();
             self.requant[i].sum_in.next = self.f_sum[i].q.val();
             self.codes.next = self.codes.val() | (self.requant[i].code_out.val() << self.lane8[i].val());
         }
-        self.g_v.d.next = self.f_v.q.val();
-        self.g_xodd.d.next = self.f_xodd.q.val();
-        self.g_yodd.d.next = self.f_yodd.q.val();
-        self.g_inpool.d.next = self.f_inpool.q.val();
-        self.c_v.d.next = self.g_v.q.val();
-        self.c_xodd.d.next = self.g_xodd.q.val();
-        self.c_yodd.d.next = self.g_yodd.q.val();
-        self.c_inpool.d.next = self.g_inpool.q.val();
+        self.f_flags.next = 0.into();
+        if self.f_v.q.val() {
+            self.f_flags.next = self.f_flags.val() | 1;
+        }
+        if self.f_xodd.q.val() {
+            self.f_flags.next = self.f_flags.val() | 2;
+        }
+        if self.f_yodd.q.val() {
+            self.f_flags.next = self.f_flags.val() | 4;
+        }
+        if self.f_inpool.q.val() {
+            self.f_flags.next = self.f_flags.val() | 8;
+        }
+        for j in 0..self.g_line.len() {
+            self.g_line[j].clock.next = self.clock.val();
+        }
+        self.g_line[0].d.next = self.f_flags.val();
+        for j in 1..self.g_line.len() {
+            self.g_line[j].d.next = self.g_line[j - 1].q.val();
+        }
+        for j in 0..self.g_line.len() {
+            self.c_v.d.next = self.g_line[j].q.val().get_bit(0);
+            self.c_xodd.d.next = self.g_line[j].q.val().get_bit(1);
+            self.c_yodd.d.next = self.g_line[j].q.val().get_bit(2);
+            self.c_inpool.d.next = self.g_line[j].q.val().get_bit(3);
+        }
         self.codes_q.d.next = self.codes.val();
         self.pair.next = 0.into();
         self.best.next = 0.into();

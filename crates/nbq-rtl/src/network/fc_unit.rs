@@ -4,8 +4,15 @@
 //! [`super::plan`] says), one per cycle, together with the word of every class's code for that feature. Each
 //! class decodes its code as the shift PE does (`nbq_quant::code`: sign bit n-1, magnitude below it, zero
 //! magnitude = zero weight, shift = magnitude - 1 + the sign's offset; n = 1: the code is the sign) and adds or
-//! subtracts `x << shift`. Then `score[c] = sum[c] * 2^F + B[c]` (wiring and a constant) and the argmax, the
-//! first largest score, one class per cycle.
+//! subtracts `x << shift`. Then the argmax, one class every second cycle, the first largest score kept.
+//!
+//! The bias costs no adder: `score = sum * 2^F + B` has `B`'s low `F` bits as its low bits, so each class's sum
+//! starts at `floor(B / 2^F)` and the score is the final sum shifted up by `F` with `B mod 2^F` below it, wires
+//! and constants (`score[c]`, valid from `done` until the next `start`).
+//!
+//! Area: every datapath value is held in the bits it needs and no more (synthesis removes the constant upper
+//! bits): the shift amounts in the bits of the largest shift, the sums in the plan's `sum_bits` without sign
+//! copies (sign-extended only where the score is formed), add and subtract in one carry chain.
 //!
 //! Ports: `start`/`done` pulses as in [`super::conv_unit`], the input memory's write port, `score$c`
 //! ([`SCORE_BITS`]-bit two's complement) and `winner` (the class; `class` is a SystemVerilog keyword), valid from `done` until the next `start`.
@@ -32,7 +39,7 @@ pub struct FcUnit {
     pub winner: Signal<Out, Bits<8>>,
     banks: Vec<BlockRam<SCORE_BITS>>,
     rom: BlockRam<128>,
-    // phase 0 idle, 1 features, 2 and 3 settle, 4 scores, 5 argmax.
+    // phase 0 idle, 1 features, 2 and 3 settle, 5 argmax.
     phase: DFF<Bits<3>>,
     pos: DFF<Addr>,
     rbank: DFF<Bits<8>>,
@@ -41,7 +48,10 @@ pub struct FcUnit {
     x_v: DFF<Bit>,
     bank_q: DFF<Bits<8>>,
     sums: Vec<DFF<Score>>,
-    score_q: Vec<DFF<Score>>,
+    // The argmax's first stage: the picked class's score.
+    s_v: DFF<Bit>,
+    s_i: DFF<Bits<8>>,
+    s_score: DFF<Score>,
     arg: DFF<Bits<8>>,
     best: DFF<Score>,
     best_i: DFF<Bits<8>>,
@@ -76,10 +86,13 @@ pub struct FcUnit {
     sign_mask: Constant<Score>,
     mag_mask: Constant<Score>,
     mag_bias: Constant<Score>,
+    shift_mask: Constant<Score>,
     sign_only: Constant<Bit>,
     off_pos: Constant<Score>,
     off_neg: Constant<Score>,
-    bias: Vec<Constant<Score>>,
+    // Each class's sum's start, floor(B / 2^F) in sum_bits, and the score's low bits, B mod 2^F.
+    init: Vec<Constant<Score>>,
+    low: Vec<Constant<Score>>,
     frac: Constant<Score>,
     flip: Constant<Score>,
     // Combinational.
@@ -92,8 +105,14 @@ pub struct FcUnit {
     zero: Vec<Signal<Local, Bit>>,
     shift: Vec<Signal<Local, Score>>,
     term: Vec<Signal<Local, Score>>,
+    addend: Vec<Signal<Local, Score>>,
+    carry: Vec<Signal<Local, Score>>,
+    ones: Constant<Score>,
+    one: Constant<Score>,
     cand: Signal<Local, Score>,
     pick: Vec<Signal<Local, Score>>,
+    ext: Vec<Signal<Local, Score>>,
+    score_now: Vec<Signal<Local, Score>>,
 }
 
 fn locals<T: Synth>(n: usize) -> Vec<Signal<Local, T>> {
@@ -117,6 +136,9 @@ impl FcUnit {
         let s32 = |v: usize| Constant::new(Score::from(v as u64));
         let (sign_mask, mag_mask, mag_bias) = if n == 1 { (1, 0, 0) } else { (1 << (n - 1), (1 << (n - 1)) - 1, 1) };
         let classes = p.classes;
+        // The largest shift a code decodes to (magnitude - bias + offset), and the bits that hold it.
+        let max_shift = mag_mask - mag_bias + usize::from(p.offsets.0.max(p.offsets.1));
+        let shift_bits = (usize::BITS - max_shift.leading_zeros()).max(1) as usize;
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -136,7 +158,9 @@ impl FcUnit {
             x_v: Default::default(),
             bank_q: Default::default(),
             sums: (0..classes).map(|_| Default::default()).collect(),
-            score_q: (0..classes).map(|_| Default::default()).collect(),
+            s_v: Default::default(),
+            s_i: Default::default(),
+            s_score: Default::default(),
             arg: Default::default(),
             best: Default::default(),
             best_i: Default::default(),
@@ -169,10 +193,20 @@ impl FcUnit {
             sign_mask: s32(sign_mask),
             mag_mask: s32(mag_mask),
             mag_bias: s32(mag_bias),
+            shift_mask: s32((1 << shift_bits) - 1),
             sign_only: Constant::new(n == 1),
             off_pos: s32(usize::from(p.offsets.0)),
             off_neg: s32(usize::from(p.offsets.1)),
-            bias: p.bias.iter().map(|&b| Constant::new(score_word(b))).collect(),
+            init: p
+                .bias
+                .iter()
+                .map(|&b| Constant::new(score_word(b >> HEAD_BIAS_FRACTION_BITS) & crate::widths::low_mask(p.sum_bits)))
+                .collect(),
+            low: p
+                .bias
+                .iter()
+                .map(|&b| Constant::new(Score::from((b & ((1 << HEAD_BIAS_FRACTION_BITS) - 1)) as u64)))
+                .collect(),
             frac: Constant::new(Score::from(u64::from(HEAD_BIAS_FRACTION_BITS))),
             flip: Constant::new(Score::from(1u64) << (SCORE_BITS as u64 - 1)),
             in_sh: locals(p.p_in),
@@ -184,8 +218,14 @@ impl FcUnit {
             zero: locals(classes),
             shift: locals(classes),
             term: locals(classes),
+            addend: locals(classes),
+            carry: locals(classes),
+            ones: Constant::new(Score::mask()),
+            one: Constant::new(Score::from(1u64)),
             cand: Default::default(),
-            pick: (0..p.classes).map(|_| Default::default()).collect(),
+            pick: locals(classes),
+            ext: locals(classes),
+            score_now: locals(classes),
         }
     }
 }
@@ -195,7 +235,7 @@ impl Logic for FcUnit {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x, cand_q,
-            cand_i, cand_v, odd, gt_v, gt_q
+            cand_i, cand_v, odd, gt_v, gt_q, s_v, s_i, s_score
         );
         for c in 0..self.d_neg.len() {
             self.d_neg[c].clock.next = self.clock.val();
@@ -208,8 +248,6 @@ impl Logic for FcUnit {
         for c in 0..self.sums.len() {
             self.sums[c].clock.next = self.clock.val();
             self.sums[c].d.next = self.sums[c].q.val();
-            self.score_q[c].clock.next = self.clock.val();
-            self.score_q[c].d.next = self.score_q[c].q.val();
         }
         for b in 0..self.banks.len() {
             self.banks[b].clock.next = self.clock.val();
@@ -234,7 +272,7 @@ impl Logic for FcUnit {
             self.rbase.d.next = 0.into();
             self.feat.d.next = 0.into();
             for c in 0..self.sums.len() {
-                self.sums[c].d.next = 0.into();
+                self.sums[c].d.next = self.init[c].val();
             }
         }
         if self.phase.q.val() == 1 {
@@ -268,38 +306,41 @@ impl Logic for FcUnit {
             self.neg[c].next = (self.code[c].val() & self.sign_mask.val()) != 0;
             self.mag[c].next = self.code[c].val() & self.mag_mask.val();
             self.zero[c].next = !self.sign_only.val() & (self.mag[c].val() == 0);
-            self.shift[c].next = self.mag[c].val() + self.off_pos.val() - self.mag_bias.val();
+            // Masked to the largest shift's bits: a zero code's wrapped value is never used (its zero flag).
+            self.shift[c].next = (self.mag[c].val() + self.off_pos.val() - self.mag_bias.val()) & self.shift_mask.val();
             if self.neg[c].val() {
-                self.shift[c].next = self.mag[c].val() + self.off_neg.val() - self.mag_bias.val();
+                self.shift[c].next =
+                    (self.mag[c].val() + self.off_neg.val() - self.mag_bias.val()) & self.shift_mask.val();
             }
             self.d_neg[c].d.next = self.neg[c].val();
             self.d_zero[c].d.next = self.zero[c].val();
             self.d_shift[c].d.next = self.shift[c].val();
-            // The registered feature: `sum ± (x << shift)`, reduced to the sums' bits and sign-extended.
+            // The registered feature: `sum ± (x << shift)` modulo 2^sum_bits (the sums hold no sign copies).
             self.term[c].next = self.d_x.q.val() << self.d_shift[c].q.val();
-            self.raw[c].next = self.sums[c].q.val() + self.term[c].val();
+            // Adding or subtracting in one carry chain: subtracting adds the complement and a carry in.
+            self.addend[c].next = self.term[c].val();
+            self.carry[c].next = 0.into();
             if self.d_neg[c].q.val() {
-                self.raw[c].next = self.sums[c].q.val() - self.term[c].val();
+                self.addend[c].next = self.term[c].val() ^ self.ones.val();
+                self.carry[c].next = self.one.val();
             }
+            self.raw[c].next = self.sums[c].q.val() + self.addend[c].val() + self.carry[c].val();
             if self.d_v.q.val() & !self.d_zero[c].q.val() {
                 self.sums[c].d.next = self.raw[c].val() & self.sum_mask.val();
-                if (self.raw[c].val() & self.sum_sign.val()) != 0 {
-                    self.sums[c].d.next = (self.raw[c].val() & self.sum_mask.val()) | self.sum_ext.val();
-                }
             }
-            if self.phase.q.val() == 4 {
-                self.score_q[c].d.next = (self.sums[c].q.val() << self.frac.val()) + self.bias[c].val();
+            // The score: the sum sign-extended, shifted up by F, the bias's low bits below it.
+            self.ext[c].next = self.sums[c].q.val();
+            if (self.sums[c].q.val() & self.sum_sign.val()) != 0 {
+                self.ext[c].next = self.sums[c].q.val() | self.sum_ext.val();
             }
-            self.score[c].next = self.score_q[c].q.val();
+            self.score_now[c].next = (self.ext[c].val() << self.frac.val()) | self.low[c].val();
+            self.score[c].next = self.score_now[c].val();
         }
         // The last feature's sums land as phase 3 ends; then the argmax, class 0 first, the first largest kept.
         if self.phase.q.val() == 2 {
             self.phase.d.next = 3.into();
         }
         if self.phase.q.val() == 3 {
-            self.phase.d.next = 4.into();
-        }
-        if self.phase.q.val() == 4 {
             self.phase.d.next = 5.into();
             self.arg.d.next = 0.into();
         }
@@ -308,18 +349,22 @@ impl Logic for FcUnit {
         for c in 0..self.sums.len() {
             self.pick[c].next = 0.into();
             if self.arg.q.val() == self.cls_id[c].val() {
-                self.pick[c].next = self.score_q[c].q.val() ^ self.flip.val();
+                self.pick[c].next = self.score_now[c].val();
             }
             self.cand.next = self.cand.val() | self.pick[c].val();
         }
-        // The argmax in three registered steps, one class every second cycle: the candidate's score, the
-        // comparison with the best so far, the update (which the next candidate's comparison then sees).
-        self.cand_v.d.next = false;
-        self.cand_q.d.next = self.cand.val();
-        self.cand_i.d.next = self.arg.q.val();
+        // The argmax in four registered steps, one class every second cycle: the candidate's score, its score
+        // ordered as an unsigned number, the comparison with the best so far, the update (which the next
+        // candidate's comparison then sees).
+        self.s_v.d.next = false;
+        self.s_score.d.next = self.cand.val();
+        self.s_i.d.next = self.arg.q.val();
+        self.cand_v.d.next = self.s_v.q.val();
+        self.cand_q.d.next = self.s_score.q.val() ^ self.flip.val();
+        self.cand_i.d.next = self.s_i.q.val();
         if self.phase.q.val() == 5 {
             self.odd.d.next = !self.odd.q.val();
-            self.cand_v.d.next = !self.odd.q.val();
+            self.s_v.d.next = !self.odd.q.val();
             if self.odd.q.val() {
                 self.arg.d.next = self.arg.q.val() + 1;
                 if self.arg.q.val() == self.cls_last.val() {

@@ -32,7 +32,8 @@ pub const MAX_PM: usize = 8;
 pub const MAX_CLASSES: usize = 16;
 /// Bits of the head's scores (two's complement) on the output stream.
 pub const SCORE_BITS: usize = 32;
-/// Cycles a pass waits after its last window so that its last feature-map write has landed.
+/// Cycles a pass waits after its last window so that its last feature-map write has landed, with a one-stage
+/// comparator bank (each further stage of the bank's search adds one: [`ConvPlan::tail`]).
 pub const PASS_TAIL: usize = 5;
 
 /// Why a network cannot be built as a network top.
@@ -93,8 +94,13 @@ impl ConvPlan {
             + l.in_height * l.in_width
             + self.flush()
             + Latency::of(l.k, Level::Engine).registers
-            + PASS_TAIL
+            + self.tail()
             + 2
+    }
+
+    /// Cycles a pass waits after its last window: [`PASS_TAIL`] and the comparator bank's stages after the first.
+    pub fn tail(&self) -> usize {
+        PASS_TAIL + super::bank::code_bits(self.thresholds.len()) - 1
     }
 
     pub fn passes(&self) -> usize {
@@ -122,7 +128,8 @@ pub struct FcPlan {
     pub words: Vec<u128>,
     /// The integer bias of each class in score units.
     pub bias: Vec<i64>,
-    /// Two's complement bits that hold every class's sum of `x * term` (before `* 2^F` and the bias).
+    /// Two's complement bits that hold every class's sum of `x * term` from its start `floor(B / 2^F)` (the
+    /// score is the sum `* 2^F` with `B mod 2^F` below it).
     pub sum_bits: usize,
 }
 
@@ -310,7 +317,8 @@ impl NetPlan {
                     t => t.to_i128().map_or(i128::MAX / 4, |v| v.abs() * x_max),
                 })
                 .fold(0i128, |a, v| a.saturating_add(v));
-            sum_max = sum_max.max(sum);
+            // The sum starts at floor(B / 2^F) (see `fc_unit`).
+            sum_max = sum_max.max(sum.saturating_add((i128::from(b) >> HEAD_BIAS_FRACTION_BITS).abs()));
             let score = sum.saturating_mul(1 << HEAD_BIAS_FRACTION_BITS).saturating_add(i128::from(b).abs());
             if score >= 1i128 << (SCORE_BITS - 1) {
                 return Err(unsupported(
