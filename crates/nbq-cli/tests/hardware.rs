@@ -206,6 +206,21 @@ fn a_design_too_big_for_the_hx8k_is_refused_before_place_and_route() {
     assert!(!out.exists(), "nothing may be written");
 }
 
+/// A network whose engines need more logic cells than the HX8K has is refused after synthesis, before
+/// place-and-route, with the count needed (Yosys's estimate or nextpnr's packer) and the count available.
+#[test]
+fn a_network_too_big_for_the_hx8k_is_refused_before_place_and_route() {
+    let d = tempfile::tempdir().unwrap();
+    let ck = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/digits-lenet-rg-3bit.safetensors");
+    let out = d.path().join("out");
+    let o = nbq(&["build", "-m", ck.to_str().unwrap(), "-t", "alchitry-cu", "--pm", "8", "-o", out.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("does not fit the iCE40-HX8K") && t.contains("logic cells needed, 7680 available"), "{t}");
+    assert!(t.contains("place-and-route not attempted") && t.contains("a lower --pm"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+}
+
 #[test]
 fn an_unwritable_output_folder_is_refused_before_synthesis() {
     let d = tempfile::tempdir().unwrap();

@@ -13,9 +13,19 @@ pub enum FlowError {
     PnrReport(String),
     #[error(
         "{design} does not fit the {device}: about {estimated} {resource} needed, {available} available \
-         (estimate from Yosys; place-and-route not attempted). Use a smaller design (k, Pn, Pm, widths)."
+         ({basis}; place-and-route not attempted). {hint}"
     )]
-    DoesNotFit { design: String, device: &'static str, resource: &'static str, estimated: u64, available: u64 },
+    DoesNotFit {
+        design: String,
+        device: &'static str,
+        resource: &'static str,
+        estimated: u64,
+        available: u64,
+        /// Where the count comes from.
+        basis: &'static str,
+        /// What to change.
+        hint: &'static str,
+    },
     #[error("cannot build the self-test for {design}: {why}")]
     SelfTest { design: String, why: String },
     #[error(transparent)]

@@ -123,6 +123,21 @@ pub fn parse_nextpnr_report(text: &str) -> Result<PnrSummary, FlowError> {
     Ok(PnrSummary { lcs: used("ICESTORM_LC")?, rams: used("ICESTORM_RAM")?, ios: used("SB_IO")?, fmax_mhz: fmax })
 }
 
+/// What to change when a network top does not fit.
+const NETWORK_HINT: &str = "Use fewer output channels per engine (a lower --pm).";
+
+/// Logic cells of `netlist.json` in `d` as nextpnr-ice40's packer counts them (`--pack-only`, seconds): the
+/// exact figure place-and-route starts from, where Yosys's cell counts give only a lower bound.
+fn packed_lcs(d: &std::path::Path, board: &Board) -> Result<u64, FlowError> {
+    let args = ["--hx8k", "--package", &board.package, "--json", "netlist.json", "--pcf", "top.pcf"];
+    NEXTPNR.run(&[&args[..], &["--pack-only", "--report", "packed.json"]].concat(), d)?;
+    let v: serde_json::Value = serde_json::from_slice(&read_output(&d.join("packed.json"))?)
+        .map_err(|e| FlowError::PnrReport(e.to_string()))?;
+    v["utilization"]["ICESTORM_LC"]["used"]
+        .as_u64()
+        .ok_or_else(|| FlowError::PnrReport("the packer's report has no ICESTORM_LC count".into()))
+}
+
 /// Place-and-route of one netlist over several nextpnr seeds.
 #[derive(Debug, Clone)]
 pub struct Routed {
@@ -284,8 +299,22 @@ pub fn build_network(
                 resource,
                 estimated,
                 available,
+                basis: "estimate from Yosys",
+                hint: NETWORK_HINT,
             });
         }
+    }
+    let lcs = packed_lcs(d, &board)?;
+    if lcs > avail.lut {
+        return Err(FlowError::DoesNotFit {
+            design: name.to_string(),
+            device: "iCE40-HX8K",
+            resource: "logic cells",
+            estimated: lcs,
+            available: avail.lut,
+            basis: "nextpnr-ice40's packer",
+            hint: NETWORK_HINT,
+        });
     }
     step(2);
     let routed = route(d, &board, &seeds)?;
@@ -357,12 +386,14 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     let read = |file: &str| read_output(&d.join(file));
 
     let avail = board.available();
-    let refuse = |resource, estimated, available| FlowError::DoesNotFit {
+    let refuse = |resource, estimated, available, basis| FlowError::DoesNotFit {
         design: name.clone(),
         device: "iCE40-HX8K",
         resource,
         estimated,
         available,
+        basis,
+        hint: "Use a smaller design (k, Pn, Pm, widths).",
     };
 
     step(1);
@@ -370,7 +401,7 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     let one = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("pe.json")?))?);
     let pes_lcs = (c.k * c.k) as u64 * one.lut.max(one.ff).max(one.carry);
     if pes_lcs > avail.lut {
-        return Err(refuse("logic cells (k² PEs)", pes_lcs, avail.lut));
+        return Err(refuse("logic cells (k² PEs)", pes_lcs, avail.lut, "estimate from Yosys"));
     }
 
     step(2);
@@ -391,8 +422,12 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
         ("IO pins", io_needed, avail.io),
     ] {
         if estimated > available {
-            return Err(refuse(resource, estimated, available));
+            return Err(refuse(resource, estimated, available, "estimate from Yosys"));
         }
+    }
+    let lcs = packed_lcs(d, &board)?;
+    if lcs > avail.lut {
+        return Err(refuse("logic cells", lcs, avail.lut, "nextpnr-ice40's packer"));
     }
 
     step(4);
