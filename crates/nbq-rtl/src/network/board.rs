@@ -31,12 +31,16 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     tx: UartTx,
     rcrc: Crc8,
     tcrc: Crc8,
-    state: DFF<Bits<8>>,
+    // Four bits: every state decode is one LUT4 of the register's bits.
+    state: DFF<Bits<4>>,
     len_lo: DFF<Bits<16>>,
     cnt: DFF<Bits<16>>,
     crc: DFF<Bits<8>>,
     skipped: DFF<Bit>,
     quiet: DFF<Bits<24>>,
+    // `quiet` has reached QUIET_BYTES characters, registered (kept equal to it as the counter moves): no 24-bit compare on the parser's
+    // paths.
+    is_quiet: DFF<Bit>,
     status: DFF<Bits<8>>,
     nstat: DFF<Bits<32>>,
     scores: Vec<DFF<Bits<32>>>,
@@ -56,7 +60,7 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     leds_q: DFF<Bits<8>>,
     hw: Constant<Bits<16>>,
     hw_last: Constant<Bits<16>>,
-    quiet_max: Constant<Bits<24>>,
+    quiet_near: Constant<Bits<24>>,
     reply_n: Constant<Bits<8>>,
     crc_idx: Constant<Bits<8>>,
     byte_sh: Vec<Constant<Bits<32>>>,
@@ -101,6 +105,7 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             crc: Default::default(),
             skipped: Default::default(),
             quiet: Default::default(),
+            is_quiet: Default::default(),
             status: Default::default(),
             nstat: Default::default(),
             scores: (0..classes).map(|_| Default::default()).collect(),
@@ -119,7 +124,7 @@ impl<const ACC: usize, const AW: usize> UartTop<ACC, AW> {
             leds_q: Default::default(),
             hw: Constant::new(Bits::<16>::from(hw as u64)),
             hw_last: Constant::new(Bits::<16>::from(hw as u64 - 1)),
-            quiet_max: Constant::new(Bits::<24>::from((QUIET_BYTES * 10 * divisor) as u64)),
+            quiet_near: Constant::new(Bits::<24>::from((QUIET_BYTES * 10 * divisor - 1) as u64)),
             reply_n: b8(reply_len(classes) as u64),
             crc_idx: b8(reply_len(classes) as u64 - 1),
             byte_sh: (0..4).map(|j| Constant::new(Bits::<32>::from(8 * j as u64))).collect(),
@@ -145,8 +150,8 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, len_lo, cnt, crc, skipped, quiet, status, nstat, beat, netdone, tidx, tcrc_q, go, txb,
-            loaded, sv, sl, sd, heart, leds_q
+            self, clock, state, len_lo, cnt, crc, skipped, quiet, is_quiet, status, nstat, beat, netdone, tidx, tcrc_q,
+            go, txb, loaded, sv, sl, sd, heart, leds_q
         );
         for c in 0..self.scores.len() {
             self.scores[c].clock.next = self.clock.val();
@@ -159,9 +164,9 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         self.uart_tx.next = self.tx.tx.val();
         self.heart.d.next = self.heart.q.val() + 1;
         self.leds.next = self.leds_q.q.val();
-        self.leds_q.d.next = self.state.q.val();
+        self.leds_q.d.next = bit_cast::<8, 4>(self.state.q.val());
         if self.heart.q.val().get_bit(26) {
-            self.leds_q.d.next = self.state.q.val() | self.hi.val();
+            self.leds_q.d.next = bit_cast::<8, 4>(self.state.q.val()) | self.hi.val();
         }
         self.rcrc.crc_in.next = self.crc.q.val();
         self.rcrc.data_in.next = self.rx.data.val();
@@ -174,9 +179,11 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
         self.net.s_tlast.next = self.sl.q.val();
         self.net.s_tdata.next = self.sd.q.val();
         self.quiet.d.next = self.quiet.q.val() + 1;
+        self.is_quiet.d.next =
+            !self.rx.valid.val() & (self.is_quiet.q.val() | (self.quiet.q.val() == self.quiet_near.val()));
         if self.rx.valid.val() {
             self.quiet.d.next = 0.into();
-        } else if self.quiet.q.val() == self.quiet_max.val() {
+        } else if self.is_quiet.q.val() {
             self.quiet.d.next = self.quiet.q.val();
         }
         self.len_full.next = (bit_cast::<16, 8>(self.rx.data.val()) << self.eight.val()) | self.len_lo.q.val();
@@ -231,7 +238,7 @@ impl<const ACC: usize, const AW: usize> Logic for UartTop<ACC, AW> {
             }
         }
         // A quiet line inside a frame ends it.
-        if !self.rx.valid.val() & (self.quiet.q.val() == self.quiet_max.val()) {
+        if !self.rx.valid.val() & self.is_quiet.q.val() {
             if (self.state.q.val() == 2) | (self.state.q.val() == 3) {
                 self.status.d.next = self.s_timeout.val();
                 self.state.d.next = 7.into();

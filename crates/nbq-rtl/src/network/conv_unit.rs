@@ -42,6 +42,9 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     cnt: DFF<Addr>,
     tile: DFF<Addr>,
     ch: DFF<Addr>,
+    // `ch == 0` and `ch == C - 1`, registered as `ch` moves: no 16-bit compare on the window path.
+    ch_first: DFF<Bit>,
+    ch_final: DFF<Bit>,
     rbank: DFF<Bits<8>>,
     rbase: DFF<Addr>,
     wbase: DFF<Addr>,
@@ -83,7 +86,8 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     load_last: Constant<Addr>,
     hw: Constant<Addr>,
     stream_last: Constant<Addr>,
-    ch_last: Constant<Addr>,
+    ch_pen: Constant<Addr>,
+    single: Constant<Bit>,
     tile_last: Constant<Addr>,
     bank_last: Constant<Bits<8>>,
     bank_id: Vec<Constant<Bits<8>>>,
@@ -157,6 +161,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             cnt: Default::default(),
             tile: Default::default(),
             ch: Default::default(),
+            ch_first: Default::default(),
+            ch_final: Default::default(),
             rbank: Default::default(),
             rbase: Default::default(),
             wbase: Default::default(),
@@ -193,7 +199,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             load_last: addr(p.load_cycles - 1),
             hw: addr(hw),
             stream_last: addr(hw + p.flush() - 1),
-            ch_last: addr(l.in_channels - 1),
+            ch_pen: addr(l.in_channels.saturating_sub(2)),
+            single: Constant::new(l.in_channels == 1),
             tile_last: addr(p.tiles - 1),
             bank_last: Constant::new(Bits::<8>::from(p.p_in as u64 - 1)),
             bank_id: (0..p.p_in).map(|b| Constant::new(Bits::<8>::from(b as u64))).collect(),
@@ -233,9 +240,9 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, cnt, tile, ch, rbank, rbase, wbase, obase, load_q, valid_q, clear_q, flush_q, bank_q,
-            oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd, c_yodd, c_inpool, codes_q,
-            hreg, pidx, we_q, addr_q, data_q
+            self, clock, phase, cnt, tile, ch, ch_first, ch_final, rbank, rbase, wbase, obase, load_q, valid_q,
+            clear_q, flush_q, bank_q, oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd,
+            c_yodd, c_inpool, codes_q, hreg, pidx, we_q, addr_q, data_q
         );
         for i in 0..self.f_sum.len() {
             self.f_sum[i].clock.next = self.clock.val();
@@ -294,6 +301,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
             self.cnt.d.next = 0.into();
             self.tile.d.next = 0.into();
             self.ch.d.next = 0.into();
+            self.ch_first.d.next = true;
+            self.ch_final.d.next = self.single.val();
             self.rbank.d.next = 0.into();
             self.rbase.d.next = 0.into();
             self.wbase.d.next = 0.into();
@@ -331,8 +340,10 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                 self.ox.d.next = 0.into();
                 self.oy.d.next = 0.into();
                 self.wbase.d.next = self.wbase.q.val() + self.load_n.val();
-                if self.ch.q.val() == self.ch_last.val() {
+                if self.ch_final.q.val() {
                     self.ch.d.next = 0.into();
+                    self.ch_first.d.next = true;
+                    self.ch_final.d.next = self.single.val();
                     self.rbank.d.next = 0.into();
                     self.rbase.d.next = 0.into();
                     self.tile.d.next = self.tile.q.val() + 1;
@@ -344,6 +355,8 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                     }
                 } else {
                     self.ch.d.next = self.ch.q.val() + 1;
+                    self.ch_first.d.next = false;
+                    self.ch_final.d.next = self.ch.q.val() == self.ch_pen.val();
                     self.rbank.d.next = self.rbank.q.val() + 1;
                     if self.rbank.q.val() == self.bank_last.val() {
                         self.rbank.d.next = 0.into();
@@ -372,13 +385,13 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
             self.accs[i].clock.next = self.clock.val();
             self.accs[i].read_address.next = self.oidx_next.val();
             self.accs[i].write_address.next = self.oidx.q.val();
-            self.accs[i].write_enable.next = self.accept.val() & (self.ch.q.val() != self.ch_last.val());
-            if self.ch.q.val() != 0 {
+            self.accs[i].write_enable.next = self.accept.val() & !self.ch_final.q.val();
+            if !self.ch_first.q.val() {
                 self.total[i].next = self.engine.sum_out[i].val() + self.accs[i].read_data.val();
             }
             self.accs[i].write_data.next = self.total[i].val();
         }
-        self.f_v.d.next = self.accept.val() & (self.ch.q.val() == self.ch_last.val());
+        self.f_v.d.next = self.accept.val() & self.ch_final.q.val();
         self.f_xodd.d.next = self.ox.q.val().get_bit(0);
         self.f_yodd.d.next = self.oy.q.val().get_bit(0);
         self.f_inpool.d.next = (self.ox.q.val() < self.pool_w2.val()) & (self.oy.q.val() < self.pool_h2.val());
