@@ -117,6 +117,9 @@ macro_rules! define_conv_array {
             flags: DFF<Bits<16>>,
             fresh: DFF<Bit>,
             last_col: Constant<Bits<16>>,
+            // The bits a column index needs: the counter's upper bits are constant zeros that synthesis removes
+            // (no 16-bit compares on the position logic).
+            col_mask: Constant<Bits<16>>,
             k_is_1: Constant<Bit>,
             k_minus_2_col: Constant<Bits<16>>,
             k_minus_2_row: Constant<Bits<8>>,
@@ -163,6 +166,9 @@ macro_rules! define_conv_array {
                     flags: Default::default(),
                     fresh: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
+                    col_mask: Constant::new($crate::widths::low_mask(
+                        (usize::BITS - (width - 1).leading_zeros()).max(1) as usize,
+                    )),
                     k_is_1: Constant::new(k == 1),
                     k_minus_2_col: Constant::new(Bits::<16>::from(k.saturating_sub(2) as u64)),
                     k_minus_2_row: Constant::new(Bits::<8>::from(k.saturating_sub(2) as u64)),
@@ -240,7 +246,7 @@ macro_rules! define_conv_array {
                     if self.window_ok.val() {
                         self.flags.d.next = (self.flags.q.val() << 1) | self.flag_in.val();
                     }
-                    self.col.d.next = self.cur_col.val() + 1;
+                    self.col.d.next = (self.cur_col.val() + 1) & self.col_mask.val();
                     self.col_ok.d.next = self.cur_col_ok.val() | (self.cur_col.val() == self.k_minus_2_col.val());
                     self.row_ok.d.next = self.cur_row_ok.val();
                     if self.cur_col.val() == self.last_col.val() {

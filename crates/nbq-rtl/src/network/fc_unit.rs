@@ -48,10 +48,11 @@ pub struct FcUnit {
     x_v: DFF<Bit>,
     bank_q: DFF<Bits<8>>,
     sums: Vec<DFF<Score>>,
-    // The argmax's first stage: the picked class's score.
+    // The argmax's first stage: the picked class's sum and the score's low bits.
     s_v: DFF<Bit>,
     s_i: DFF<Bits<8>>,
-    s_score: DFF<Score>,
+    s_sum: DFF<Score>,
+    s_low: DFF<Score>,
     arg: DFF<Bits<8>>,
     best: DFF<Score>,
     best_i: DFF<Bits<8>>,
@@ -110,7 +111,10 @@ pub struct FcUnit {
     ones: Constant<Score>,
     one: Constant<Score>,
     cand: Signal<Local, Score>,
+    cand_low: Signal<Local, Score>,
+    cand_ext: Signal<Local, Score>,
     pick: Vec<Signal<Local, Score>>,
+    pick_low: Vec<Signal<Local, Score>>,
     ext: Vec<Signal<Local, Score>>,
     score_now: Vec<Signal<Local, Score>>,
 }
@@ -160,7 +164,8 @@ impl FcUnit {
             sums: (0..classes).map(|_| Default::default()).collect(),
             s_v: Default::default(),
             s_i: Default::default(),
-            s_score: Default::default(),
+            s_sum: Default::default(),
+            s_low: Default::default(),
             arg: Default::default(),
             best: Default::default(),
             best_i: Default::default(),
@@ -223,7 +228,10 @@ impl FcUnit {
             ones: Constant::new(Score::mask()),
             one: Constant::new(Score::from(1u64)),
             cand: Default::default(),
+            cand_low: Default::default(),
+            cand_ext: Default::default(),
             pick: locals(classes),
+            pick_low: locals(classes),
             ext: locals(classes),
             score_now: locals(classes),
         }
@@ -235,7 +243,7 @@ impl Logic for FcUnit {
     fn update(&mut self) {
         dff_setup!(
             self, clock, phase, pos, rbank, rbase, feat, x_v, bank_q, arg, best, best_i, done_q, d_v, d_x, cand_q,
-            cand_i, cand_v, odd, gt_v, gt_q, s_v, s_i, s_score
+            cand_i, cand_v, odd, gt_v, gt_q, s_v, s_i, s_sum, s_low
         );
         for c in 0..self.d_neg.len() {
             self.d_neg[c].clock.next = self.clock.val();
@@ -344,23 +352,32 @@ impl Logic for FcUnit {
             self.phase.d.next = 5.into();
             self.arg.d.next = 0.into();
         }
-        // The candidate's score, an AND-OR over the classes (no priority chain).
+        // The candidate's sum and low bits, AND-ORs over the classes (no priority chain).
         self.cand.next = 0.into();
+        self.cand_low.next = 0.into();
         for c in 0..self.sums.len() {
             self.pick[c].next = 0.into();
+            self.pick_low[c].next = 0.into();
             if self.arg.q.val() == self.cls_id[c].val() {
-                self.pick[c].next = self.score_now[c].val();
+                self.pick[c].next = self.sums[c].q.val();
+                self.pick_low[c].next = self.low[c].val();
             }
             self.cand.next = self.cand.val() | self.pick[c].val();
+            self.cand_low.next = self.cand_low.val() | self.pick_low[c].val();
         }
-        // The argmax in four registered steps, one class every second cycle: the candidate's score, its score
+        // The argmax in four registered steps, one class every second cycle: the candidate's sum, its score
         // ordered as an unsigned number, the comparison with the best so far, the update (which the next
         // candidate's comparison then sees).
         self.s_v.d.next = false;
-        self.s_score.d.next = self.cand.val();
+        self.s_sum.d.next = self.cand.val();
+        self.s_low.d.next = self.cand_low.val();
         self.s_i.d.next = self.arg.q.val();
+        self.cand_ext.next = self.s_sum.q.val();
+        if (self.s_sum.q.val() & self.sum_sign.val()) != 0 {
+            self.cand_ext.next = self.s_sum.q.val() | self.sum_ext.val();
+        }
         self.cand_v.d.next = self.s_v.q.val();
-        self.cand_q.d.next = self.s_score.q.val() ^ self.flip.val();
+        self.cand_q.d.next = ((self.cand_ext.val() << self.frac.val()) | self.s_low.q.val()) ^ self.flip.val();
         self.cand_i.d.next = self.s_i.q.val();
         if self.phase.q.val() == 5 {
             self.odd.d.next = !self.odd.q.val();
