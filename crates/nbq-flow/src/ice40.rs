@@ -125,6 +125,55 @@ pub fn parse_nextpnr_report(text: &str) -> Result<PnrSummary, FlowError> {
 
 /// What to change when a network top does not fit.
 const NETWORK_HINT: &str = "Use fewer output channels per engine (a lower --pm).";
+/// What to change when a design's self-test top does not fit.
+const DESIGN_HINT: &str = "Use a smaller design (k, Pn, Pm, widths).";
+
+fn does_not_fit(
+    design: &str,
+    resource: &'static str,
+    estimated: u64,
+    available: u64,
+    basis: &'static str,
+    hint: &'static str,
+) -> FlowError {
+    FlowError::DoesNotFit {
+        design: design.to_string(),
+        device: "iCE40-HX8K",
+        resource,
+        estimated,
+        available,
+        basis,
+        hint,
+    }
+}
+
+/// The fit check of a synthesized board top (`netlist.json` and `top.pcf` in `d`) before place-and-route: logic
+/// cells, RAM4K and IO from Yosys's counts `est` (a logic cell holds one LUT4, one flip-flop and one carry, so the
+/// largest of the three is a lower bound), then the logic cells nextpnr's packer counts.
+fn check_fit(
+    d: &std::path::Path,
+    board: &Board,
+    est: &Resources,
+    io_needed: u64,
+    design: &str,
+    hint: &'static str,
+) -> Result<(), FlowError> {
+    let avail = board.available();
+    for (resource, estimated, available) in [
+        ("logic cells", est.lut.max(est.ff).max(est.carry), avail.lut),
+        ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
+        ("IO pins", io_needed, avail.io),
+    ] {
+        if estimated > available {
+            return Err(does_not_fit(design, resource, estimated, available, "estimate from Yosys", hint));
+        }
+    }
+    let lcs = packed_lcs(d, board)?;
+    if lcs > avail.lut {
+        return Err(does_not_fit(design, "logic cells", lcs, avail.lut, "nextpnr-ice40's packer", hint));
+    }
+    Ok(())
+}
 
 /// Logic cells of `netlist.json` in `d` as nextpnr-ice40's packer counts them (`--pack-only`, seconds): the
 /// exact figure place-and-route starts from, where Yosys's cell counts give only a lower bound.
@@ -286,36 +335,7 @@ pub fn build_network(
     let script = "read_verilog top.v; synth_ice40 -top top -json netlist.json; tee -q -o stat.json stat -json";
     YOSYS.run(&["-q", "-l", "yosys.log", "-p", script], d)?;
     let est = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("stat.json")?))?);
-    let lc_estimate = est.lut.max(est.ff).max(est.carry);
-    for (resource, estimated, available) in [
-        ("logic cells", lc_estimate, avail.lut),
-        ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
-        ("IO pins", board.pins_of(&ports), avail.io),
-    ] {
-        if estimated > available {
-            return Err(FlowError::DoesNotFit {
-                design: name.to_string(),
-                device: "iCE40-HX8K",
-                resource,
-                estimated,
-                available,
-                basis: "estimate from Yosys",
-                hint: NETWORK_HINT,
-            });
-        }
-    }
-    let lcs = packed_lcs(d, &board)?;
-    if lcs > avail.lut {
-        return Err(FlowError::DoesNotFit {
-            design: name.to_string(),
-            device: "iCE40-HX8K",
-            resource: "logic cells",
-            estimated: lcs,
-            available: avail.lut,
-            basis: "nextpnr-ice40's packer",
-            hint: NETWORK_HINT,
-        });
-    }
+    check_fit(d, &board, &est, board.pins_of(&ports), name, NETWORK_HINT)?;
     step(2);
     let routed = route(d, &board, &seeds)?;
     let pnr = routed.best;
@@ -386,22 +406,13 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     let read = |file: &str| read_output(&d.join(file));
 
     let avail = board.available();
-    let refuse = |resource, estimated, available, basis| FlowError::DoesNotFit {
-        design: name.clone(),
-        device: "iCE40-HX8K",
-        resource,
-        estimated,
-        available,
-        basis,
-        hint: "Use a smaller design (k, Pn, Pm, widths).",
-    };
 
     step(1);
     YOSYS.run(&["-q", "-p", "read_verilog pe.v; synth_ice40 -top top; tee -q -o pe.json stat -json"], d)?;
     let one = ice40_resources(&parse_stat(&String::from_utf8_lossy(&read("pe.json")?))?);
     let pes_lcs = (c.k * c.k) as u64 * one.lut.max(one.ff).max(one.carry);
     if pes_lcs > avail.lut {
-        return Err(refuse("logic cells (k² PEs)", pes_lcs, avail.lut, "estimate from Yosys"));
+        return Err(does_not_fit(name, "logic cells (k² PEs)", pes_lcs, avail.lut, "estimate from Yosys", DESIGN_HINT));
     }
 
     step(2);
@@ -413,22 +424,7 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     YOSYS.run(&["-q", "-l", "yosys.log", "-p", script], d)?;
     let cells = parse_stat(&String::from_utf8_lossy(&read("stat.json")?))?;
     let est = ice40_resources(&cells);
-    // A logic cell holds one LUT4, one flip-flop and one carry: the largest of the three is a lower bound.
-    let lc_estimate = est.lut.max(est.ff).max(est.carry);
-    let io_needed = board.pins_of(&["clock", "leds"]);
-    for (resource, estimated, available) in [
-        ("logic cells", lc_estimate, avail.lut),
-        ("RAM4K blocks", est.bram as u64, HX8K_RAMS),
-        ("IO pins", io_needed, avail.io),
-    ] {
-        if estimated > available {
-            return Err(refuse(resource, estimated, available, "estimate from Yosys"));
-        }
-    }
-    let lcs = packed_lcs(d, &board)?;
-    if lcs > avail.lut {
-        return Err(refuse("logic cells", lcs, avail.lut, "nextpnr-ice40's packer"));
-    }
+    check_fit(d, &board, &est, board.pins_of(&["clock", "leds"]), name, DESIGN_HINT)?;
 
     step(4);
     let routed = route(d, &board, &seeds)?;

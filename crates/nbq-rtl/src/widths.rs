@@ -30,8 +30,13 @@ pub struct Widths {
 impl Widths {
     /// Bits of a shift amount up to `self.shift` (at least 1).
     pub fn shift_bits(&self) -> usize {
-        (usize::BITS - self.shift.leading_zeros()).max(1) as usize
+        bits_of(self.shift)
     }
+}
+
+/// Bits of an unsigned value up to `max` (at least 1).
+pub fn bits_of(max: usize) -> usize {
+    (usize::BITS - max.leading_zeros()).max(1) as usize
 }
 
 /// Bits `0..n` set.

@@ -166,9 +166,7 @@ macro_rules! define_conv_array {
                     flags: Default::default(),
                     fresh: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
-                    col_mask: Constant::new($crate::widths::low_mask(
-                        (usize::BITS - (width - 1).leading_zeros()).max(1) as usize,
-                    )),
+                    col_mask: Constant::new($crate::widths::low_mask($crate::widths::bits_of(width - 1))),
                     k_is_1: Constant::new(k == 1),
                     k_minus_2_col: Constant::new(Bits::<16>::from(k.saturating_sub(2) as u64)),
                     k_minus_2_row: Constant::new(Bits::<8>::from(k.saturating_sub(2) as u64)),

@@ -105,9 +105,10 @@ fn key<const ACC: usize>(t: i64, width: usize) -> Bits<ACC> {
     (twos & low_mask::<ACC>(width)) ^ bit::<ACC>(width - 1)
 }
 
-/// Code bits of a bank of `thresholds` thresholds: the least `b` with `2^b - 1 >= thresholds`.
+/// Code bits of a bank of `thresholds` thresholds: the least `b` with `2^b - 1 >= thresholds` (the search's
+/// stages).
 pub fn code_bits(thresholds: usize) -> usize {
-    (usize::BITS - thresholds.leading_zeros()) as usize
+    crate::widths::bits_of(thresholds)
 }
 
 impl<const ACC: usize, const OUT: usize> CodeBank<ACC, OUT> {

@@ -38,8 +38,8 @@ pub struct UartTop<const ACC: usize, const AW: usize> {
     crc: DFF<Bits<8>>,
     skipped: DFF<Bit>,
     quiet: DFF<Bits<24>>,
-    // `quiet` has reached QUIET_BYTES characters, registered (kept equal to it as the counter moves): no 24-bit compare on the parser's
-    // paths.
+    // `quiet` has reached QUIET_BYTES characters, registered (kept equal to the compare as the counter moves):
+    // no 24-bit compare on the parser's paths.
     is_quiet: DFF<Bit>,
     status: DFF<Bits<8>>,
     nstat: DFF<Bits<32>>,

@@ -183,7 +183,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             f_yodd: Default::default(),
             f_inpool: Default::default(),
             f_sum: (0..pm).map(|_| Default::default()).collect(),
-            g_line: (0..super::bank::code_bits(p.thresholds.len())).map(|_| Default::default()).collect(),
+            g_line: (0..p.bank_stages()).map(|_| Default::default()).collect(),
             f_flags: Default::default(),
             c_v: Default::default(),
             c_xodd: Default::default(),

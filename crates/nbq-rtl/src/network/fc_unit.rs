@@ -142,7 +142,7 @@ impl FcUnit {
         let classes = p.classes;
         // The largest shift a code decodes to (magnitude - bias + offset), and the bits that hold it.
         let max_shift = mag_mask - mag_bias + usize::from(p.offsets.0.max(p.offsets.1));
-        let shift_bits = (usize::BITS - max_shift.leading_zeros()).max(1) as usize;
+        let shift_bits = crate::widths::bits_of(max_shift);
         Self {
             clock: Default::default(),
             start: Default::default(),
@@ -336,7 +336,10 @@ impl Logic for FcUnit {
             if self.d_v.q.val() & !self.d_zero[c].q.val() {
                 self.sums[c].d.next = self.raw[c].val() & self.sum_mask.val();
             }
-            // The score: the sum sign-extended, shifted up by F, the bias's low bits below it.
+            // The score on the ports: the sum sign-extended, shifted up by F, the bias's low bits below it. The
+            // argmax forms the same score again after its registered pick of one class's sum: picking these
+            // scores instead put the sign extension and shift on the pick's path (the digits top missed 100 MHz
+            // on a seed).
             self.ext[c].next = self.sums[c].q.val();
             if (self.sums[c].q.val() & self.sum_sign.val()) != 0 {
                 self.ext[c].next = self.sums[c].q.val() | self.sum_ext.val();

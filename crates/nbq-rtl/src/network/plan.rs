@@ -98,9 +98,14 @@ impl ConvPlan {
             + 2
     }
 
+    /// Stages (cycles) of the layer's comparator banks' search.
+    pub fn bank_stages(&self) -> usize {
+        super::bank::code_bits(self.thresholds.len())
+    }
+
     /// Cycles a pass waits after its last window: [`PASS_TAIL`] and the comparator bank's stages after the first.
     pub fn tail(&self) -> usize {
-        PASS_TAIL + super::bank::code_bits(self.thresholds.len()) - 1
+        PASS_TAIL + self.bank_stages() - 1
     }
 
     pub fn passes(&self) -> usize {
