@@ -151,9 +151,11 @@ pub fn run(a: Args) -> Result<()> {
         out.display()
     );
     println!(
-        "about {} cycles per image without stalls ({:.0} images/s at 100 MHz); {} memories",
-        report.cycles_per_image,
+        "layer pipeline: an image every {} cycles on a full stream ({:.0} images/s at 100 MHz), {} cycles from its \
+         first pixel to its reply; {} memories",
+        report.interval_cycles,
         report.images_per_second_at_100mhz,
+        report.latency_cycles,
         report.memories.len()
     );
     print!("{summary}");

@@ -6,6 +6,10 @@
 //! one-cycle pulse once the last output is written), the input memory's write port `in_we`, `in_addr`,
 //! `in_data` (bank `b` takes bits `8b..8b+8`), and the write port out, `out_we`, `out_addr`, `out_data`
 //! (output channel `t * Pm + i` of tile `t` in bits `8i..8i+8`, at word `t * H' * W' + y * W' + x`).
+//!
+//! Each memory between layers holds two images (slots 0 and 1, slot `s` at words `s * depth ..`), so that a layer
+//! can write one image while the next layer reads the other ([`super::top`]'s layer pipeline). `rhalf` and
+//! `whalf`, sampled with `start`, are the slots this run reads and writes.
 
 use rust_hdl::prelude::*;
 
@@ -25,6 +29,8 @@ type Addr = Bits<MEM_ADDR_BITS>;
 pub struct ConvUnit<const ACC: usize, const AW: usize> {
     pub clock: Signal<In, Clock>,
     pub start: Signal<In, Bit>,
+    pub rhalf: Signal<In, Bit>,
+    pub whalf: Signal<In, Bit>,
     pub done: Signal<Out, Bit>,
     pub in_we: Signal<In, Bit>,
     pub in_addr: Signal<In, Addr>,
@@ -47,6 +53,8 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     ch_final: DFF<Bit>,
     rbank: DFF<Bits<8>>,
     rbase: DFF<Addr>,
+    // The read slot's first word (rbase's value at each tile's first channel).
+    rbase0: DFF<Addr>,
     wbase: DFF<Addr>,
     obase: DFF<Addr>,
     load_q: DFF<Bit>,
@@ -97,6 +105,9 @@ pub struct ConvUnit<const ACC: usize, const AW: usize> {
     pool_w2: Constant<Addr>,
     pool_h2: Constant<Addr>,
     out_plane: Constant<Addr>,
+    // Words of one slot of the input memory and of the next layer's.
+    in_slot: Constant<Addr>,
+    out_slot: Constant<Addr>,
     tail_last: Constant<Bits<4>>,
     off_pos: Constant<Bits<SHIFT_BITS>>,
     off_neg: Constant<Bits<SHIFT_BITS>>,
@@ -142,6 +153,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
         Self {
             clock: Default::default(),
             start: Default::default(),
+            rhalf: Default::default(),
+            whalf: Default::default(),
             done: Default::default(),
             in_we: Default::default(),
             in_addr: Default::default(),
@@ -150,7 +163,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             out_addr: Default::default(),
             out_data: Default::default(),
             engine: ShiftEngine::new(pm, 1, l.k, l.in_width, e.widths, None),
-            banks: (0..p.p_in).map(|_| BlockRam::new(p.in_depth, p.in_value_bits, false, vec![])).collect(),
+            banks: (0..p.p_in).map(|_| BlockRam::new(2 * p.in_depth, p.in_value_bits, false, vec![])).collect(),
             weights: BlockRam::rom(BUS_BITS, words),
             accs: (0..pm)
                 .filter(|_| has_acc)
@@ -165,6 +178,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             ch_final: Default::default(),
             rbank: Default::default(),
             rbase: Default::default(),
+            rbase0: Default::default(),
             wbase: Default::default(),
             obase: Default::default(),
             load_q: Default::default(),
@@ -210,6 +224,8 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             pool_w2: addr(2 * pw),
             pool_h2: addr(2 * ph),
             out_plane: addr(ph * pw),
+            in_slot: addr(p.in_depth),
+            out_slot: addr(p.out_depth()),
             tail_last: Constant::new(Bits::<4>::from(p.tail() as u64 - 1)),
             off_pos: Constant::new(Bits::<SHIFT_BITS>::from(u64::from(e.offsets.0))),
             off_neg: Constant::new(Bits::<SHIFT_BITS>::from(u64::from(e.offsets.1))),
@@ -240,7 +256,7 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, cnt, tile, ch, ch_first, ch_final, rbank, rbase, wbase, obase, load_q, valid_q,
+            self, clock, phase, cnt, tile, ch, ch_first, ch_final, rbank, rbase, rbase0, wbase, obase, load_q, valid_q,
             clear_q, flush_q, bank_q, oidx, ox, oy, tail, all_in, done_q, f_v, f_xodd, f_yodd, f_inpool, c_v, c_xodd,
             c_yodd, c_inpool, codes_q, hreg, pidx, we_q, addr_q, data_q
         );
@@ -305,8 +321,16 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
             self.ch_final.d.next = self.single.val();
             self.rbank.d.next = 0.into();
             self.rbase.d.next = 0.into();
+            self.rbase0.d.next = 0.into();
+            if self.rhalf.val() {
+                self.rbase.d.next = self.in_slot.val();
+                self.rbase0.d.next = self.in_slot.val();
+            }
             self.wbase.d.next = 0.into();
             self.obase.d.next = 0.into();
+            if self.whalf.val() {
+                self.obase.d.next = self.out_slot.val();
+            }
             self.oidx.d.next = 0.into();
             self.ox.d.next = 0.into();
             self.oy.d.next = 0.into();
@@ -345,7 +369,7 @@ impl<const ACC: usize, const AW: usize> Logic for ConvUnit<ACC, AW> {
                     self.ch_first.d.next = true;
                     self.ch_final.d.next = self.single.val();
                     self.rbank.d.next = 0.into();
-                    self.rbase.d.next = 0.into();
+                    self.rbase.d.next = self.rbase0.q.val();
                     self.tile.d.next = self.tile.q.val() + 1;
                     self.obase.d.next = self.obase.q.val() + self.out_plane.val();
                     self.pidx.d.next = 0.into();

@@ -14,8 +14,9 @@
 //! bits): the shift amounts in the bits of the largest shift, the sums in the plan's `sum_bits` without sign
 //! copies (sign-extended only where the score is formed), add and subtract in one carry chain.
 //!
-//! Ports: `start`/`done` pulses as in [`super::conv_unit`], the input memory's write port, `score$c`
-//! ([`SCORE_BITS`]-bit two's complement) and `winner` (the class; `class` is a SystemVerilog keyword), valid from `done` until the next `start`.
+//! Ports: `start`/`done` pulses as in [`super::conv_unit`], `rhalf` (the input memory's slot to read, sampled with
+//! `start`), the input memory's write port, `score$c` ([`SCORE_BITS`]-bit two's complement) and `winner` (the
+//! class; `class` is a SystemVerilog keyword), valid from `done` until the next `start`.
 
 use rust_hdl::prelude::*;
 
@@ -31,6 +32,7 @@ type Score = Bits<SCORE_BITS>;
 pub struct FcUnit {
     pub clock: Signal<In, Clock>,
     pub start: Signal<In, Bit>,
+    pub rhalf: Signal<In, Bit>,
     pub done: Signal<Out, Bit>,
     pub in_we: Signal<In, Bit>,
     pub in_addr: Signal<In, Addr>,
@@ -75,6 +77,8 @@ pub struct FcUnit {
     raw: Vec<Signal<Local, Score>>,
     // Build-time constants.
     plane: Constant<Addr>,
+    // Words of one slot of the input memory.
+    in_slot: Constant<Addr>,
     plane_last: Constant<Addr>,
     feat_last: Constant<Addr>,
     bank_last: Constant<Bits<8>>,
@@ -146,13 +150,14 @@ impl FcUnit {
         Self {
             clock: Default::default(),
             start: Default::default(),
+            rhalf: Default::default(),
             done: Default::default(),
             in_we: Default::default(),
             in_addr: Default::default(),
             in_data: Default::default(),
             score: (0..classes).map(|_| Default::default()).collect(),
             winner: Default::default(),
-            banks: (0..p.p_in).map(|_| BlockRam::new(p.in_depth, p.in_value_bits, false, vec![])).collect(),
+            banks: (0..p.p_in).map(|_| BlockRam::new(2 * p.in_depth, p.in_value_bits, false, vec![])).collect(),
             rom: BlockRam::rom((classes * n).max(1), p.words.clone()),
             phase: Default::default(),
             pos: Default::default(),
@@ -186,6 +191,7 @@ impl FcUnit {
             sum_ext: Constant::new(crate::widths::high_mask(p.sum_bits)),
             raw: locals(classes),
             plane: Constant::new(Addr::from(p.plane as u64)),
+            in_slot: Constant::new(Addr::from(p.in_depth as u64)),
             plane_last: Constant::new(Addr::from(p.plane as u64 - 1)),
             feat_last: Constant::new(Addr::from(p.features() as u64 - 1)),
             bank_last: b8(p.p_in - 1),
@@ -278,6 +284,9 @@ impl Logic for FcUnit {
             self.pos.d.next = 0.into();
             self.rbank.d.next = 0.into();
             self.rbase.d.next = 0.into();
+            if self.rhalf.val() {
+                self.rbase.d.next = self.in_slot.val();
+            }
             self.feat.d.next = 0.into();
             for c in 0..self.sums.len() {
                 self.sums[c].d.next = self.init[c].val();

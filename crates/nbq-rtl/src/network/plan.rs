@@ -108,6 +108,11 @@ impl ConvPlan {
         PASS_TAIL + self.bank_stages() - 1
     }
 
+    /// Words per bank of one slot of the next layer's input memory: `tiles * H' * W'`.
+    pub fn out_depth(&self) -> usize {
+        self.tiles * self.next_h * self.next_w
+    }
+
     pub fn passes(&self) -> usize {
         self.tiles * self.layer.in_channels
     }
@@ -222,9 +227,13 @@ impl NetPlan {
         let tiles = m.div_ceil(pm);
         let in_depth = c.div_ceil(p_in) * h * w;
         let next_depth = tiles * next_h * next_w;
-        for (name, depth) in [("input memory", in_depth), ("output memory", next_depth), ("image", h * w)] {
+        // The memories between layers hold two images each (the layer pipeline's slots).
+        for (name, depth) in [("input memory", 2 * in_depth), ("output memory", 2 * next_depth)] {
             if depth > 1 << 16 {
-                return Err(unsupported(what, format!("its {name} has {depth} words; at most 65,536 are allowed")));
+                return Err(unsupported(
+                    what,
+                    format!("its {name} has {depth} words (two images); at most 65,536 are allowed"),
+                ));
             }
         }
         let in_value_bits = if l == 0 {
@@ -351,13 +360,24 @@ impl NetPlan {
 
     /// Cycles from the image's last pixel to the reply's first word.
     pub fn compute_cycles(&self) -> usize {
-        self.convs.iter().map(ConvPlan::cycles).sum::<usize>() + self.fc.cycles() + 2
+        self.convs.iter().map(|c| c.cycles() + 1).sum::<usize>() + self.fc.cycles() + 3
     }
 
     /// Cycles per image on the stream: receiving its pixels, computing, and replying `1 + classes` words (two
     /// cycles each: the word is registered before it is offered).
     pub fn image_cycles(&self) -> usize {
         self.input.height * self.input.width + self.compute_cycles() + 2 * (1 + self.fc.classes)
+    }
+
+    /// Cycles between successive images when the stream is kept full: the slowest pipeline stage
+    /// (`top`'s module doc). The stages are the receiver (one pixel a cycle), each conv layer, and the head
+    /// with the reply (the head's one-slot score buffer is freed by the reply's last word). Each stage spends
+    /// three more cycles on its handshake (its start pulse is registered, then its done flag, then its
+    /// buffers' counts).
+    pub fn interval_cycles(&self) -> usize {
+        let receive = self.input.height * self.input.width;
+        let head = self.fc.cycles() + 3 + 2 * (1 + self.fc.classes);
+        self.convs.iter().map(|c| c.cycles() + 3).chain([receive, head]).max().unwrap_or(receive)
     }
 
     /// The engine widths of conv layer `l`.
@@ -403,7 +423,11 @@ pub struct PlanReport {
     pub acc_tier: usize,
     /// Cycles from an image's first pixel to its reply's last word, without stalls (the model of
     /// [`NetPlan::image_cycles`]; the co-simulation measures the real figure).
-    pub cycles_per_image: usize,
+    pub latency_cycles: usize,
+    /// Cycles between successive images on a full stream: the slowest layer stage
+    /// ([`NetPlan::interval_cycles`]).
+    pub interval_cycles: usize,
+    /// `100e6 / interval_cycles`.
     pub images_per_second_at_100mhz: f64,
     pub protocol: String,
 }
@@ -414,7 +438,7 @@ impl NetPlan {
         let mut v = Vec::new();
         for (l, c) in self.convs.iter().enumerate() {
             for b in 0..c.p_in {
-                v.push(MemoryInfo { name: format!("conv{l}.input{b}"), words: c.in_depth, bits: c.in_value_bits });
+                v.push(MemoryInfo { name: format!("conv{l}.input{b}"), words: 2 * c.in_depth, bits: c.in_value_bits });
             }
             v.push(MemoryInfo { name: format!("conv{l}.weights"), words: c.weight_words.len(), bits: 16 });
             if c.layer.in_channels > 1 {
@@ -435,7 +459,11 @@ impl NetPlan {
             }
         }
         for b in 0..self.fc.p_in {
-            v.push(MemoryInfo { name: format!("fc.input{b}"), words: self.fc.in_depth, bits: self.fc.in_value_bits });
+            v.push(MemoryInfo {
+                name: format!("fc.input{b}"),
+                words: 2 * self.fc.in_depth,
+                bits: self.fc.in_value_bits,
+            });
         }
         v.push(MemoryInfo {
             name: "fc.weights".into(),
@@ -447,7 +475,7 @@ impl NetPlan {
 
     /// The report `nbq build` writes as `plan.json`.
     pub fn report(&self) -> PlanReport {
-        let cycles = self.image_cycles();
+        let interval = self.interval_cycles();
         PlanReport {
             generator: format!("nbq {}", env!("CARGO_PKG_VERSION")),
             input: self.input,
@@ -473,8 +501,9 @@ impl NetPlan {
             head_cycles: self.fc.cycles(),
             memories: self.memories(),
             acc_tier: self.acc_tier,
-            cycles_per_image: cycles,
-            images_per_second_at_100mhz: 100e6 / cycles as f64,
+            latency_cycles: self.image_cycles(),
+            interval_cycles: interval,
+            images_per_second_at_100mhz: 100e6 / interval as f64,
             protocol: "AXI4-Stream in: s_tdata[7:0] one pixel per beat in raster order, s_tlast on the image's last \
                        pixel; AXI4-Stream out: m_tdata[31:0], 1 + classes words (status: bits 7..0 class, bit 8 short \
                        frame, bit 9 long frame, bit 10 pixel out of range; then each class's 32-bit two's complement \
