@@ -8,7 +8,9 @@
 //!   significant first: stage `j` knows the code's bits above its own (the prefix `p`) and sets its bit when
 //!   `sum >= T[p + 2^(b-1-j) - 1]`, the threshold picked from the `2^j` its prefix allows. A `b`-bit code takes
 //!   `b` comparators instead of `2^b - 1` (4 instead of 15 at 4 bits, 8 instead of 255 at 8) at `b` cycles of
-//!   latency. Lists shorter than `2^b - 1` behave as if padded with thresholds no sum reaches.
+//!   latency. Lists shorter than `2^b - 1` behave as if padded with thresholds no sum reaches. The pick is made
+//!   one stage ahead (from the stage before's new prefix) and registered, so each stage's critical path is one
+//!   comparator's carry chain and one LUT, not a threshold select in front of the chain.
 //!
 //! Ports: `clock`, `sum_in` (ACC tier), `code_out` (`OUT` bits): the code of the `sum_in` of
 //! [`CodeBank::latency`] cycles before.
@@ -17,44 +19,68 @@ use rust_hdl::prelude::*;
 
 use crate::widths::{bit, low_mask};
 
-/// One stage of the search: the comparison that decides one code bit.
+/// One stage of the search: the comparison that decides one code bit. The stage gets its threshold from the
+/// stage before, registered (`thr_in`, `pad_in`; the bank's first threshold is a constant), and picks the next
+/// stage's from its own new prefix, so that no threshold select sits in front of a comparator's carry chain.
 #[derive(LogicBlock)]
 pub struct SearchStage<const ACC: usize, const OUT: usize> {
     pub clock: Signal<In, Clock>,
     pub key_in: Signal<In, Bits<ACC>>,
     pub prefix_in: Signal<In, Bits<OUT>>,
+    pub thr_in: Signal<In, Bits<ACC>>,
+    pub pad_in: Signal<In, Bit>,
     pub key_out: Signal<Out, Bits<ACC>>,
     pub prefix_out: Signal<Out, Bits<OUT>>,
+    pub thr_out: Signal<Out, Bits<ACC>>,
+    pub pad_out: Signal<Out, Bit>,
     key_q: DFF<Bits<ACC>>,
     prefix_q: DFF<Bits<OUT>>,
-    // Candidate q: the prefix it stands for, its threshold key, and whether it is padding (never reached).
+    thr_q: DFF<Bits<ACC>>,
+    pad_q: DFF<Bit>,
+    // The next stage's candidate q: the prefix it stands for, its threshold key, and whether it is padding (never
+    // reached). The last stage has one unused candidate.
     ids: Vec<Constant<Bits<OUT>>>,
     keys: Vec<Constant<Bits<ACC>>>,
     never: Vec<Constant<Bit>>,
     own: Constant<Bits<OUT>>,
+    prefix: Signal<Local, Bits<OUT>>,
     pick: Vec<Signal<Local, Bits<ACC>>>,
     threshold: Signal<Local, Bits<ACC>>,
     pad: Signal<Local, Bit>,
 }
 
+/// Stage `j`'s candidates in a `b`-bit search over `keys` (sorted): for each prefix `q` of its `j` bits above,
+/// the prefix as a code, its threshold (`None`: padding, never reached).
+fn candidates<const ACC: usize>(j: usize, b: usize, keys: &[Bits<ACC>]) -> Vec<(u64, Option<Bits<ACC>>)> {
+    (0..1usize << j)
+        .map(|q| ((q << (b - j)) as u64, keys.get((q << (b - j)) + (1 << (b - 1 - j)) - 1).copied()))
+        .collect()
+}
+
 impl<const ACC: usize, const OUT: usize> SearchStage<ACC, OUT> {
     /// Stage `j` of a `b`-bit search over `keys` (sorted, as unsigned words).
     fn new(j: usize, b: usize, keys: &[Bits<ACC>]) -> Self {
-        let candidates = 1usize << j;
-        let index = |q: usize| (q << (b - j)) + (1 << (b - 1 - j)) - 1;
+        let next = if j + 1 < b { candidates(j + 1, b, keys) } else { vec![(0, None)] };
         Self {
             clock: Default::default(),
             key_in: Default::default(),
             prefix_in: Default::default(),
+            thr_in: Default::default(),
+            pad_in: Default::default(),
             key_out: Default::default(),
             prefix_out: Default::default(),
+            thr_out: Default::default(),
+            pad_out: Default::default(),
             key_q: Default::default(),
             prefix_q: Default::default(),
-            ids: (0..candidates).map(|q| Constant::new(Bits::<OUT>::from((q << (b - j)) as u64))).collect(),
-            keys: (0..candidates).map(|q| Constant::new(keys.get(index(q)).copied().unwrap_or_default())).collect(),
-            never: (0..candidates).map(|q| Constant::new(index(q) >= keys.len())).collect(),
+            thr_q: Default::default(),
+            pad_q: Default::default(),
+            ids: next.iter().map(|&(id, _)| Constant::new(Bits::<OUT>::from(id))).collect(),
+            keys: next.iter().map(|&(_, k)| Constant::new(k.unwrap_or_default())).collect(),
+            never: next.iter().map(|&(_, k)| Constant::new(k.is_none())).collect(),
             own: Constant::new(Bits::<OUT>::from(1u64 << (b - 1 - j))),
-            pick: (0..candidates).map(|_| Default::default()).collect(),
+            prefix: Default::default(),
+            pick: next.iter().map(|_| Default::default()).collect(),
             threshold: Default::default(),
             pad: Default::default(),
         }
@@ -64,13 +90,17 @@ impl<const ACC: usize, const OUT: usize> SearchStage<ACC, OUT> {
 impl<const ACC: usize, const OUT: usize> Logic for SearchStage<ACC, OUT> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, key_q, prefix_q);
-        // The candidate's threshold, an AND-OR over the prefixes (no priority chain).
+        dff_setup!(self, clock, key_q, prefix_q, thr_q, pad_q);
+        self.prefix.next = self.prefix_in.val();
+        if !self.pad_in.val() & (self.key_in.val() >= self.thr_in.val()) {
+            self.prefix.next = self.prefix_in.val() | self.own.val();
+        }
+        // The next stage's threshold, an AND-OR over its candidates (no priority chain).
         self.threshold.next = 0.into();
         self.pad.next = false;
         for q in 0..self.keys.len() {
             self.pick[q].next = 0.into();
-            if self.prefix_in.val() == self.ids[q].val() {
+            if self.prefix.val() == self.ids[q].val() {
                 self.pick[q].next = self.keys[q].val();
                 if self.never[q].val() {
                     self.pad.next = true;
@@ -79,12 +109,13 @@ impl<const ACC: usize, const OUT: usize> Logic for SearchStage<ACC, OUT> {
             self.threshold.next = self.threshold.val() | self.pick[q].val();
         }
         self.key_q.d.next = self.key_in.val();
-        self.prefix_q.d.next = self.prefix_in.val();
-        if !self.pad.val() & (self.key_in.val() >= self.threshold.val()) {
-            self.prefix_q.d.next = self.prefix_in.val() | self.own.val();
-        }
+        self.prefix_q.d.next = self.prefix.val();
+        self.thr_q.d.next = self.threshold.val();
+        self.pad_q.d.next = self.pad.val();
         self.key_out.next = self.key_q.q.val();
         self.prefix_out.next = self.prefix_q.q.val();
+        self.thr_out.next = self.thr_q.q.val();
+        self.pad_out.next = self.pad_q.q.val();
     }
 }
 
@@ -96,6 +127,9 @@ pub struct CodeBank<const ACC: usize, const OUT: usize> {
     stages: Vec<SearchStage<ACC, OUT>>,
     mask: Constant<Bits<ACC>>,
     flip: Constant<Bits<ACC>>,
+    // The first stage's threshold, and whether it is padding.
+    first: Constant<Bits<ACC>>,
+    first_pad: Constant<Bit>,
 }
 
 /// `t` as a `width`-bit two's complement word with its sign bit flipped.
@@ -127,6 +161,8 @@ impl<const ACC: usize, const OUT: usize> CodeBank<ACC, OUT> {
             stages: (0..b).map(|j| SearchStage::new(j, b, &keys)).collect(),
             mask: Constant::new(low_mask(width)),
             flip: Constant::new(bit(width - 1)),
+            first: Constant::new(candidates(0, b, &keys)[0].1.unwrap_or_default()),
+            first_pad: Constant::new(candidates(0, b, &keys)[0].1.is_none()),
         }
     }
 
@@ -144,9 +180,13 @@ impl<const ACC: usize, const OUT: usize> Logic for CodeBank<ACC, OUT> {
         }
         self.stages[0].key_in.next = (self.sum_in.val() & self.mask.val()) ^ self.flip.val();
         self.stages[0].prefix_in.next = 0.into();
+        self.stages[0].thr_in.next = self.first.val();
+        self.stages[0].pad_in.next = self.first_pad.val();
         for j in 1..self.stages.len() {
             self.stages[j].key_in.next = self.stages[j - 1].key_out.val();
             self.stages[j].prefix_in.next = self.stages[j - 1].prefix_out.val();
+            self.stages[j].thr_in.next = self.stages[j - 1].thr_out.val();
+            self.stages[j].pad_in.next = self.stages[j - 1].pad_out.val();
         }
         for j in 0..self.stages.len() {
             self.code_out.next = self.stages[j].prefix_out.val();

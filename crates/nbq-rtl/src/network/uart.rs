@@ -111,7 +111,10 @@ pub struct UartTx {
     count: DFF<Bits<16>>,
     nbit: DFF<Bits<4>>,
     shift: DFF<Bits<8>>,
-    full: Constant<Bits<16>>,
+    // High in the bit time's last clock (`count == divisor - 1`), registered from the clock before so that the
+    // 16-bit compare does not sit in front of the state logic.
+    end_q: DFF<Bit>,
+    before_end: Constant<Bits<16>>,
 }
 
 impl UartTx {
@@ -128,7 +131,8 @@ impl UartTx {
             count: Default::default(),
             nbit: Default::default(),
             shift: Default::default(),
-            full: Constant::new(Bits::<16>::from((divisor - 1) as u64)),
+            end_q: Default::default(),
+            before_end: Constant::new(Bits::<16>::from((divisor - 2) as u64)),
         }
     }
 }
@@ -136,8 +140,10 @@ impl UartTx {
 impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, n_tx, state, count, nbit, shift);
+        dff_setup!(self, clock, n_tx, state, count, nbit, shift, end_q);
         self.count.d.next = self.count.q.val() + 1;
+        // The count only runs up (from 0) outside idle, and every bit time ends at `divisor - 1`.
+        self.end_q.d.next = (self.count.q.val() == self.before_end.val()) & (self.state.q.val() != 0);
         // 0 idle (line high), 1 start bit, 2 data bits, 3 stop bit; the line is registered.
         if self.state.q.val() == 0 {
             self.count.d.next = 0.into();
@@ -148,13 +154,13 @@ impl Logic for UartTx {
                 self.n_tx.d.next = true;
             }
         }
-        if (self.state.q.val() == 1) & (self.count.q.val() == self.full.val()) {
+        if (self.state.q.val() == 1) & self.end_q.q.val() {
             self.count.d.next = 0.into();
             self.nbit.d.next = 0.into();
             self.state.d.next = 2.into();
             self.n_tx.d.next = !self.shift.q.val().get_bit(0);
         }
-        if (self.state.q.val() == 2) & (self.count.q.val() == self.full.val()) {
+        if (self.state.q.val() == 2) & self.end_q.q.val() {
             self.count.d.next = 0.into();
             self.shift.d.next = self.shift.q.val() >> 1;
             self.nbit.d.next = self.nbit.q.val() + 1;
@@ -164,7 +170,7 @@ impl Logic for UartTx {
                 self.n_tx.d.next = false;
             }
         }
-        if (self.state.q.val() == 3) & (self.count.q.val() == self.full.val()) {
+        if (self.state.q.val() == 3) & self.end_q.q.val() {
             self.state.d.next = 0.into();
         }
         self.busy.next = self.state.q.val() != 0;
