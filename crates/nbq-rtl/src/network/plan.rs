@@ -2,9 +2,15 @@
 //! the network IR ([`IntNet`]) and the engines' output-channel parallelism `Pm` per layer. The hardware blocks are
 //! built from a plan and nothing else, and the cycle model that `nbq build` reports comes from it too.
 //!
-//! # Schedule (the layer-sequential, engine-per-layer schedule)
+//! # Schedule (one engine per layer, the layers pipelined over successive images)
 //! Each conv layer has its own SVPE engine of `(Pn, Pm) = (1, Pm)`: one input channel at a time and `Pm` output
-//! channels. A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner.
+//! channels. The layers work on different images at once ([`super::top`]): every layer's input memory holds two
+//! images, so an image leaves every [`NetPlan::interval_cycles`] (the slowest layer) instead of the sum of all
+//! layers. Why this schedule, measured on the HX8K (README, `bench/README.md`): one engine reused by every layer
+//! must be as wide as the widest layer and needs a weight and partial-sum memory for all of them, while engines
+//! of (1, Pm) are small (an MNIST top of two engines, Pm (1, 3), is 6,867 of 7,680 logic cells); running them
+//! one after another left them idle most of the time (16,964 cycles per MNIST image at Pm (1, 3)), pipelined
+//! they give 9,267 (10,790 images/s at 100 MHz) for four more RAM4K (the second slots). A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner.
 //! A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
 //! `k + 1` flush pixels, and waits for its last window. The window sums of input channel `c` are added to the
 //! tile's partial sums (one block RAM per output channel); after the last input channel the totals pass the
