@@ -245,12 +245,15 @@ pub fn sim_exchange(plan: &NetPlan, divisor: usize, frames: &[Vec<u8>]) -> Resul
     let per_image = r.cycles as f64 / n as f64;
     let link = format!(
         "simulated {} cycles in {:.1} s ({:.0} cycles/s); {per_image:.0} cycles per image at divisor {divisor} = {:.0} \
-         images/s at 100 MHz (at the board's divisor 100: {:.0} images/s, UART-bound)",
+         images/s at 100 MHz (at the board's divisor 100: {:.0} images/s, UART-bound; compute-bound, on a full \
+         stream: an image every {} cycles, {:.0} images/s)",
         r.cycles,
         r.seconds,
         r.cycles as f64 / r.seconds,
         100e6 / per_image,
-        100e6 / (per_image * 100.0 / divisor as f64)
+        100e6 / (per_image * 100.0 / divisor as f64),
+        plan.interval_cycles(),
+        100e6 / plan.interval_cycles() as f64
     );
     Ok((replies, link))
 }
