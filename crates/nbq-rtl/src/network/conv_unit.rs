@@ -15,7 +15,7 @@ use rust_hdl::prelude::*;
 
 use super::bank::CodeBank;
 use super::mem::{BlockRam, MEM_ADDR_BITS};
-use super::plan::ConvPlan;
+use super::plan::{ConvPlan, SLOTS};
 use crate::conv::ShiftEngine;
 use crate::pe::SHIFT_BITS;
 use crate::widths::BUS_BITS;
@@ -163,7 +163,7 @@ impl<const ACC: usize, const AW: usize> ConvUnit<ACC, AW> {
             out_addr: Default::default(),
             out_data: Default::default(),
             engine: ShiftEngine::new(pm, 1, l.k, l.in_width, e.widths, None),
-            banks: (0..p.p_in).map(|_| BlockRam::new(2 * p.in_depth, p.in_value_bits, false, vec![])).collect(),
+            banks: (0..p.p_in).map(|_| BlockRam::new(SLOTS * p.in_depth, p.in_value_bits, false, vec![])).collect(),
             weights: BlockRam::rom(BUS_BITS, words),
             accs: (0..pm)
                 .filter(|_| has_acc)

@@ -22,7 +22,7 @@ use rust_hdl::prelude::*;
 
 use super::conv_unit::LANES_BITS;
 use super::mem::{BlockRam, MEM_ADDR_BITS};
-use super::plan::{FcPlan, SCORE_BITS};
+use super::plan::{FcPlan, SCORE_BITS, SLOTS};
 use nbq_quant::net::HEAD_BIAS_FRACTION_BITS;
 
 type Addr = Bits<MEM_ADDR_BITS>;
@@ -157,7 +157,7 @@ impl FcUnit {
             in_data: Default::default(),
             score: (0..classes).map(|_| Default::default()).collect(),
             winner: Default::default(),
-            banks: (0..p.p_in).map(|_| BlockRam::new(2 * p.in_depth, p.in_value_bits, false, vec![])).collect(),
+            banks: (0..p.p_in).map(|_| BlockRam::new(SLOTS * p.in_depth, p.in_value_bits, false, vec![])).collect(),
             rom: BlockRam::rom((classes * n).max(1), p.words.clone()),
             phase: Default::default(),
             pos: Default::default(),

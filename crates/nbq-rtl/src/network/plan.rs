@@ -10,8 +10,9 @@
 //! must be as wide as the widest layer and needs a weight and partial-sum memory for all of them, while engines
 //! of (1, Pm) are small (an MNIST top of two engines, Pm (1, 3), is 6,867 of 7,680 logic cells); running them
 //! one after another left them idle most of the time (16,964 cycles per MNIST image at Pm (1, 3)), pipelined
-//! they give 9,267 (10,790 images/s at 100 MHz) for four more RAM4K (the second slots). A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner.
-//! A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
+//! they give 9,267 (10,790 images/s at 100 MHz) for three more RAM4K (24 to 27: the second slots).
+//!
+//! A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner. A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
 //! `k + 1` flush pixels, and waits for its last window. The window sums of input channel `c` are added to the
 //! tile's partial sums (one block RAM per output channel); after the last input channel the totals pass the
 //! layer's comparator bank, then the 2×2 max-pool, and are written to the next layer's input memory. The fully
@@ -32,6 +33,9 @@ use crate::conv::{weight_lanes, weight_load_cycles, Latency, Level};
 use crate::widths::Widths;
 use crate::DesignConfig;
 
+/// Images each memory between stages holds (the layer pipeline's slots: one written while the other is read;
+/// the top's slot pointers are one bit wide, so this is 2).
+pub const SLOTS: usize = 2;
 /// Most output channels one engine computes at once (8-bit codes packed in a 64-bit bus).
 pub const MAX_PM: usize = 8;
 /// Most classes (score registers and the reply's length).
@@ -233,8 +237,8 @@ impl NetPlan {
         let tiles = m.div_ceil(pm);
         let in_depth = c.div_ceil(p_in) * h * w;
         let next_depth = tiles * next_h * next_w;
-        // The memories between layers hold two images each (the layer pipeline's slots).
-        for (name, depth) in [("input memory", 2 * in_depth), ("output memory", 2 * next_depth)] {
+        // The memories between layers hold SLOTS images each.
+        for (name, depth) in [("input memory", SLOTS * in_depth), ("output memory", SLOTS * next_depth)] {
             if depth > 1 << 16 {
                 return Err(unsupported(
                     what,
@@ -444,7 +448,11 @@ impl NetPlan {
         let mut v = Vec::new();
         for (l, c) in self.convs.iter().enumerate() {
             for b in 0..c.p_in {
-                v.push(MemoryInfo { name: format!("conv{l}.input{b}"), words: 2 * c.in_depth, bits: c.in_value_bits });
+                v.push(MemoryInfo {
+                    name: format!("conv{l}.input{b}"),
+                    words: SLOTS * c.in_depth,
+                    bits: c.in_value_bits,
+                });
             }
             v.push(MemoryInfo { name: format!("conv{l}.weights"), words: c.weight_words.len(), bits: 16 });
             if c.layer.in_channels > 1 {
@@ -467,7 +475,7 @@ impl NetPlan {
         for b in 0..self.fc.p_in {
             v.push(MemoryInfo {
                 name: format!("fc.input{b}"),
-                words: 2 * self.fc.in_depth,
+                words: SLOTS * self.fc.in_depth,
                 bits: self.fc.in_value_bits,
             });
         }

@@ -13,9 +13,10 @@
 //! # Input stream (`s_tdata` 8 bits, `s_tvalid`, `s_tready`, `s_tlast`)
 //! One image is `H * W` pixels in raster order, `0..=max_pixel` each, with `s_tlast` on its last pixel. The top
 //! accepts pixels (`s_tready` high) while the first layer's input memory has a free slot, so the next image
-//! streams in while the earlier ones are computed. A frame that ends early (`s_tlast` before pixel `H * W`), runs long (no `s_tlast` on pixel `H * W`:
-//! the rest, up to and including the next `s_tlast`, is dropped) or holds a pixel above `max_pixel` is answered
-//! with an error reply and not classified; the next frame is handled normally.
+//! streams in while the earlier ones are computed. A frame that ends early (`s_tlast` before pixel `H * W`),
+//! runs long (no `s_tlast` on pixel `H * W`: the rest, up to and including the next `s_tlast`, is dropped) or
+//! holds a pixel above `max_pixel` is answered with an error reply and not classified; the next frame is
+//! handled normally.
 //!
 //! # Reply (`m_tdata` 32 bits, `m_tvalid`, `m_tready`, `m_tlast`)
 //! `1 + classes` words, `m_tlast` on the last, each held until `m_tready`, straight from a register (the word is
