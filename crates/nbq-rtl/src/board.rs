@@ -198,6 +198,9 @@ macro_rules! define_self_test {
                 self.dut.weight_in.next = self.weight_q.q.val();
                 self.dut.valid_in.next = self.valid_q.q.val();
                 self.dut.clear.next = self.clear_q.q.val();
+                // One image, flushed, after power-up: neither end of frame nor reset is needed.
+                self.dut.reset.next = false;
+                self.dut.last.next = false;
                 self.dut.pixel_in.next = self.pixel_q.q.val();
                 self.dut.off_pos.next = self.off_pos.val();
                 self.dut.off_neg.next = self.off_neg.val();

@@ -50,6 +50,8 @@ pub struct Params {
     pub latency_cycles: usize,
     pub protocol: String,
     pub weight_loading: String,
+    /// When the weights may be reloaded, and what happens to windows in flight.
+    pub weight_reload: String,
     pub weight_load_cycles: usize,
     /// Codes `weight_in` carries per loading cycle.
     pub weight_lanes: usize,
@@ -226,9 +228,13 @@ pub fn params(c: &DesignConfig) -> Params {
         latency_pixels: latency.pixels,
         latency_cycles: latency.cycles(),
         protocol: "valid-only streaming: pixels in raster order, image width image_width, one pixel per input \
-                   channel per consuming edge; stalls (valid_in low) are allowed anywhere; an image's last windows \
-                   appear as k + 1 further pixels are consumed (the next image's, or k + 1 flush pixels); windows are \
-                   computed without padding (stride 1): pad the image before streaming it for 'same' outputs"
+                   channel per consuming edge; stalls (valid_in low) are allowed anywhere; clear on an image's first \
+                   pixel, last on its last (end of frame; the image height is whatever the stream holds); an \
+                   image's last windows appear as k + 1 further pixels are consumed (the next image's, or k + 1 \
+                   flush pixels of any value), and pixels consumed after last and before the next clear complete no \
+                   window of their own; reset (synchronous) drops every window in flight and makes the next \
+                   consumed pixel the first of an image, weights kept; windows are computed without padding (stride \
+                   1): pad the image before streaming it for 'same' outputs"
             .into(),
         weight_loading: format!(
             "hold load high for weight_load_cycles cycles; weight_in carries {lanes} lane(s) of {bits} bits (lane g in \
@@ -237,6 +243,14 @@ pub fn params(c: &DesignConfig) -> Params {
              first last, each kernel in row-major order; lanes with fewer convolvers start with don't-care codes",
             lanes = lanes,
             bits = c.widths.code
+        ),
+        weight_reload: format!(
+            "hold valid_in low while load is high, and start a load only when no window is in flight: after the \
+             image's last window has come out ({l} flush pixels consumed after its last pixel, then {r} cycle(s)), \
+             or after reset; a window in the pipeline during a load mixes old and new codes and its sums are \
+             undefined; the next image starts with clear",
+            l = latency.pixels,
+            r = latency.after_pixel()
         ),
         weight_load_cycles: crate::conv::weight_load_cycles(c.k, c.widths.code, c.pn, c.pm),
         weight_lanes: lanes,
@@ -269,7 +283,10 @@ mod tests {
             })
             .collect();
         assert_eq!(json, listed);
-        assert_eq!(json[7], ("off_pos".to_string(), "in", crate::pe::SHIFT_BITS));
+        assert_eq!(json[9], ("off_pos".to_string(), "in", crate::pe::SHIFT_BITS));
+        assert_eq!((json[1].0.as_str(), json[4].0.as_str()), ("reset", "last"));
+        let reload = p["weight_reload"].as_str().unwrap();
+        assert!(reload.contains("(4 flush pixels consumed after its last pixel, then 2 cycle(s))"), "{reload}");
         // Five 3-bit codes per bus word once there are five convolvers.
         let mut wide = c.clone();
         (wide.pn, wide.pm) = (5, 2);

@@ -21,7 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stream = |cycles: usize, seed| {
         let per_image = c.image_width * (c.k + 2);
         let images = (cycles as f64 / 1.25 / per_image as f64).ceil().max(1.0) as usize;
-        vectors(&c, Level::Engine, &Stream { height: c.k + 2, images, stall: 0.2, data: Data::Random, seed })
+        vectors(
+            &c,
+            Level::Engine,
+            &Stream { height: c.k + 2, images, stall: 0.2, data: Data::Random, seed, framed: false },
+        )
     };
     let report = |sim: &str, cycles: usize, secs: f64, extra: String| {
         println!(

@@ -81,7 +81,8 @@ pub fn run(
     for b in 0..images.div_ceil(BATCH) {
         let n = BATCH.min(images - b * BATCH);
         let data = if b == 0 { Data::Random } else { kinds[b % kinds.len()] };
-        let s = Stream { height: c.k + 2, images: n, stall: 0.2, data, seed: seed.wrapping_add(b as u64) };
+        let s =
+            Stream { height: c.k + 2, images: n, stall: 0.2, data, seed: seed.wrapping_add(b as u64), framed: true };
         let (stim, exp) = vectors(c, Level::Engine, &s);
         let verdict = match (simulator, &verilated) {
             (EngineSimulator::Icarus, _) => icarus_check(&c.name, &g.verilog, &h, &stim, &exp, vcd_dir)?,

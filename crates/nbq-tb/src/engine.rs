@@ -42,6 +42,11 @@ pub struct Stream {
     pub stall: f64,
     pub data: Data,
     pub seed: u64,
+    /// Exercise the framing controls: first a partial image cut off by `reset` while windows are in flight (none
+    /// may come out), then images each ending with `last` and followed by a random number of flush pixels of random
+    /// value without `clear` (none may complete a window); the first image follows the reset without `clear`.
+    /// Without it: images back to back with `clear` on each first pixel, then zero flush pixels.
+    pub framed: bool,
 }
 
 /// The ports of the block (`nbq_rtl::Ports::design`, the list `params.json` gives), in the order [`vectors`]
@@ -105,6 +110,23 @@ fn golden(c: &DesignConfig, dims: (usize, usize), height: usize, image: &[i32], 
     out.expect("golden convolution").data
 }
 
+/// The one-bit stream controls of one cycle (see `nbq_rtl::conv::ports::Role`): `valid_in`, `clear`, `last`,
+/// `reset`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ctl {
+    pub valid: bool,
+    pub clear: bool,
+    pub last: bool,
+    pub reset: bool,
+}
+
+impl Ctl {
+    /// A cycle that consumes a pixel, the first of an image with `clear`, its last with `last`.
+    pub fn pixel(clear: bool, last: bool) -> Ctl {
+        Ctl { valid: true, clear, last, reset: false }
+    }
+}
+
 /// The input ports of a convolver or engine, one cycle at a time (the order of [`harness`]'s inputs).
 #[derive(Debug, Clone)]
 pub struct InputBus {
@@ -134,22 +156,17 @@ impl InputBus {
         }
     }
 
-    /// One cycle's inputs; `pixels` has one pixel per input channel and `load` is the weight word to load, if
-    /// any. Bus bits above the significant widths carry `noise()` (one draw per pixel, then one for the weight
+    /// One cycle's inputs; `ctl` are the stream controls, `pixels` has one pixel per input channel and `load`
+    /// is the weight word to load, if any. Bus bits above the significant widths carry `noise()` (one draw per pixel, then one for the weight
     /// word), which the hardware must ignore.
-    pub fn cycle(
-        &self,
-        valid: bool,
-        clear: bool,
-        pixels: &[i32],
-        load: Option<u64>,
-        noise: &mut dyn FnMut() -> u16,
-    ) -> Vec<Value> {
+    pub fn cycle(&self, ctl: Ctl, pixels: &[i32], load: Option<u64>, noise: &mut dyn FnMut() -> u16) -> Vec<Value> {
         self.inputs
             .iter()
             .map(|p| match p.role {
-                Role::ValidIn => Value::from_u64(u64::from(valid), p.bits),
-                Role::Clear => Value::from_u64(u64::from(clear), p.bits),
+                Role::Reset => Value::from_u64(u64::from(ctl.reset), p.bits),
+                Role::ValidIn => Value::from_u64(u64::from(ctl.valid), p.bits),
+                Role::Clear => Value::from_u64(u64::from(ctl.clear), p.bits),
+                Role::Last => Value::from_u64(u64::from(ctl.last), p.bits),
                 Role::PixelIn(j) => on_bus(pixels[j] as u64, self.act, noise()),
                 Role::Load => Value::from_u64(u64::from(load.is_some()), p.bits),
                 Role::WeightIn => on_bus(load.unwrap_or(0), self.lanes * self.lane_bits, noise()),
@@ -195,34 +212,68 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let mut stim: Vec<Vec<Value>> = Vec::new();
     let bus = InputBus::new(c, level);
     let (lanes, lane_bits) = (bus.lanes, bus.lane_bits);
-    let make = |valid: bool, clear: bool, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
-        bus.cycle(valid, clear, pixels, load, &mut || rng.random())
+    let make = |ctl: Ctl, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
+        bus.cycle(ctl, pixels, load, &mut || rng.random())
     };
     for word in load_words(k, lanes, lane_bits, &wts) {
-        stim.push(make(false, false, &vec![0; pn], Some(word), &mut rng));
+        stim.push(make(Ctl::default(), &vec![0; pn], Some(word), &mut rng));
     }
     let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
-    // Stream: (cycle of the consuming edge, image, row, column) of every consumed pixel; flush pixels follow.
+    // The beats to stream: a pixel (of image m at index i, or of no image) with its clear and last, or a reset.
+    enum Beat {
+        Pixel(Option<(usize, usize)>, bool, bool),
+        Reset,
+    }
     let lat = latency.pixels;
-    let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
     let plane = w * h;
-    let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
-    let total = s.images * plane + lat;
-    for n in 0..total {
-        while rng.random_bool(s.stall) {
-            let noise: Vec<i32> = (0..pn).map(|_| rng.random_range(lo..=hi)).collect();
-            stim.push(make(false, false, &noise, None, &mut rng));
+    let mut beats = Vec::new();
+    if s.framed {
+        // Long enough to hold a complete window, short enough that it is still in flight at the reset.
+        let aborted = (k - 1) * w + k + rng.random_range(0..lat);
+        beats.extend((0..aborted).map(|i| Beat::Pixel(None, i == 0, false)));
+        beats.push(Beat::Reset);
+    }
+    for m in 0..s.images {
+        if s.framed && m > 0 {
+            let flush = rng.random_range(0..=lat + w);
+            beats.extend((0..flush).map(|_| Beat::Pixel(None, false, false)));
         }
-        let (img, i) = if n < s.images * plane { (Some(n / plane), n % plane) } else { (None, n - s.images * plane) };
-        consumed.push((stim.len(), img, i / w, i % w));
-        let px = img.map_or_else(|| vec![0; pn], |m| pixels_of(m, i));
-        stim.push(make(true, i == 0, &px, None, &mut rng));
+        let clear_first = !(s.framed && m == 0);
+        beats.extend((0..plane).map(|i| Beat::Pixel(Some((m, i)), i == 0 && clear_first, i + 1 == plane)));
+    }
+    beats.extend((0..lat).map(|_| Beat::Pixel(None, false, false)));
+    // (cycle of the consuming edge, image, row, column) of every consumed pixel.
+    let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
+    let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
+    let noise = |rng: &mut ChaCha8Rng| -> Vec<i32> { (0..pn).map(|_| rng.random_range(lo..=hi)).collect() };
+    for beat in beats {
+        while rng.random_bool(s.stall) {
+            let px = noise(&mut rng);
+            stim.push(make(Ctl::default(), &px, None, &mut rng));
+        }
+        match beat {
+            Beat::Reset => {
+                // A pixel presented with reset belongs to no image.
+                let (valid, px) = (rng.random_bool(0.5), noise(&mut rng));
+                stim.push(make(Ctl { valid, reset: true, ..Ctl::default() }, &px, None, &mut rng));
+            }
+            Beat::Pixel(at, clear, last) => {
+                let (img, i) = at.map_or((None, 0), |(m, i)| (Some(m), i));
+                consumed.push((stim.len(), img, i / w, i % w));
+                let px = match at {
+                    Some((m, i)) => pixels_of(m, i),
+                    None if s.framed => noise(&mut rng),
+                    None => vec![0; pn],
+                };
+                stim.push(make(Ctl::pixel(clear, last), &px, None, &mut rng));
+            }
+        }
     }
     // After the last flush pixel, the cycles until the last window's sums are out.
     let extra = latency.after_pixel();
     for _ in 0..extra {
-        stim.push(make(false, false, &vec![0; pn], None, &mut rng));
+        stim.push(make(Ctl::default(), &vec![0; pn], None, &mut rng));
     }
     let mut expect = Vec::new();
     let mut valid_at = vec![false; stim.len()];
@@ -310,7 +361,7 @@ mod tests {
     /// Cycles from the one presenting the first window's newest pixel to the first with `valid_out` high, in an
     /// Icarus run of the emitted Verilog without stalls.
     fn measured_latency(c: &DesignConfig, level: Level, verilog: &str) -> usize {
-        let s = Stream { height: c.k + 1, images: 1, stall: 0.0, data: Data::Random, seed: 2 };
+        let s = Stream { height: c.k + 1, images: 1, stall: 0.0, data: Data::Random, seed: 2, framed: false };
         let (stim, exp) = vectors(c, level, &s);
         let h = harness(c, level);
         let got = crate::icarus::simulate(verilog, &h, &stim, None).expect("Icarus runs");

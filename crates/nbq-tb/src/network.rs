@@ -15,7 +15,7 @@ use nbq_quant::golden::{Activations, ConvOutput, ConvWeights};
 use nbq_quant::Term;
 use nbq_rtl::{DesignConfig, Generated, Latency, Ports, Role};
 
-use crate::engine::{harness, load_words, output, InputBus, Level};
+use crate::engine::{harness, load_words, output, Ctl, InputBus, Level};
 use crate::harness::Harness;
 use crate::{icarus, verilator, TbError};
 
@@ -111,8 +111,9 @@ impl NetHardware {
         let latency = Latency::of(k, Level::Engine);
         let bus = InputBus::new(c, Level::Engine);
         let (lanes, lat) = (bus.lanes, latency.pixels);
-        let cycle =
-            |valid: bool, clear: bool, px: &[i32], load: Option<u64>| bus.cycle(valid, clear, px, load, &mut || 0);
+        let cycle = |valid: bool, clear: bool, px: &[i32], load: Option<u64>| {
+            bus.cycle(Ctl { valid, clear, ..Ctl::default() }, px, load, &mut || 0)
+        };
         let plane = h * wd;
         let (ogroups, igroups) = (m.div_ceil(pm), cin.div_ceil(pn));
         let mut stim = Vec::new();

@@ -51,8 +51,10 @@ macro_rules! engine_dut {
             fn set_input(&mut self, role: Role, v: &Value) -> Result<(), TbError> {
                 let missing = || TbError::Harness(format!("the rust-hdl engine has no input {role:?}"));
                 match role {
+                    Role::Reset => self.reset.next = bit(v),
                     Role::ValidIn => self.valid_in.next = bit(v),
                     Role::Clear => self.clear.next = bit(v),
+                    Role::Last => self.last.next = bit(v),
                     Role::PixelIn(j) => self.pixel_in.get_mut(j).ok_or_else(missing)?.next = bits(v),
                     Role::Load => self.load.next = bit(v),
                     Role::WeightIn => self.weight_in.next = bits(v),

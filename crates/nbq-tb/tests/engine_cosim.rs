@@ -26,7 +26,7 @@ fn design(pe: &str, k: usize, w: usize, a: usize, n: usize, offsets: (u8, u8), p
 /// Generates the engine from its config, streams `data` through it and asserts a bit-exact match.
 fn engine_matches(c: &DesignConfig, data: Data, seed: u64) {
     let g = nbq_rtl::generate(c).unwrap();
-    let s = Stream { height: c.k + 1, images: 2, stall: 0.2, data, seed };
+    let s = Stream { height: c.k + 1, images: 2, stall: 0.2, data, seed, framed: true };
     let (stim, exp) = vectors(c, Level::Engine, &s);
     let windows = exp.iter().filter(|e| e.at.starts_with("image")).count();
     assert_eq!(windows, 2 * c.pm * 2 * (c.image_width + 1 - c.k), "every output of every channel is checked");
@@ -141,7 +141,7 @@ fn papers_svpe_convolver_block() {
     let mut conv = ShiftConv::<32, 6>::new(c.k, c.image_width, c.widths);
     let verilog = nbq_rtl::emit::verilog(&mut conv).unwrap();
     for (seed, data) in [(1, Data::Random), (2, Data::Extreme)] {
-        let s = Stream { height: 6, images: 2, stall: 0.3, data, seed };
+        let s = Stream { height: 6, images: 2, stall: 0.3, data, seed, framed: true };
         let (stim, exp) = vectors(&c, Level::Convolver, &s);
         match icarus_check("papers_svpe_convolver", &verilog, &harness(&c, Level::Convolver), &stim, &exp, &vcd_dir())
             .unwrap()
@@ -156,7 +156,7 @@ fn papers_svpe_convolver_block() {
 fn an_altered_expected_value_is_reported() {
     let c = design("shift", 3, 5, 8, 3, (0, 0), 1, 2);
     let g = nbq_rtl::generate(&c).unwrap();
-    let s = Stream { height: 5, images: 1, stall: 0.0, data: Data::Random, seed: 5 };
+    let s = Stream { height: 5, images: 1, stall: 0.0, data: Data::Random, seed: 5, framed: true };
     let (stim, mut exp) = vectors(&c, Level::Engine, &s);
     let e = exp.iter_mut().find(|e| e.at == "image 0, output channel 1, pixel (1, 1)").unwrap();
     e.value = nbq_tb::Value::from_u64(e.value.0[0] ^ 1, c.acc_tier);
@@ -165,6 +165,39 @@ fn an_altered_expected_value_is_reported() {
         Verdict::Mismatch(m) => {
             assert_eq!(m.port, "sum_out$1");
             assert!(m.to_string().contains("(image 0, output channel 1, pixel (1, 1)): expected"), "{m}");
+        }
+    }
+}
+
+/// The framed stream (a partial image cut off by `reset`, images ended by `last` and followed by flush pixels of
+/// any value) checks that both controls work: with either held low, the engine emits windows that belong to no
+/// image (the aborted image's, or phantom windows of a flush row), and the check reports them on `valid_out`.
+#[test]
+fn ignoring_reset_or_last_is_caught() {
+    let c = design("shift", 3, 5, 8, 3, (0, 0), 2, 2);
+    let g = nbq_rtl::generate(&c).unwrap();
+    let h = harness(&c, Level::Engine);
+    let s = Stream { height: 4, images: 3, stall: 0.1, data: Data::Random, seed: 12, framed: true };
+    let (stim, exp) = vectors(&c, Level::Engine, &s);
+    match icarus_check("framed", &g.verilog, &h, &stim, &exp, &vcd_dir()).unwrap() {
+        Verdict::Match(n) => assert!(n > 0),
+        Verdict::Mismatch(m) => panic!("{m}"),
+    }
+    let inputs: Vec<String> = nbq_rtl::Ports::design(&c, Level::Engine).inputs().map(|p| p.name.clone()).collect();
+    for port in ["reset", "last"] {
+        let col = inputs.iter().position(|n| n == port).unwrap();
+        let held_low: Vec<Vec<nbq_tb::Value>> = stim
+            .iter()
+            .map(|cycle| {
+                let mut cycle = cycle.clone();
+                cycle[col] = nbq_tb::Value::from_u64(0, 1);
+                cycle
+            })
+            .collect();
+        assert_ne!(held_low, stim, "the stream drives {port}");
+        match icarus_check(&format!("no_{port}"), &g.verilog, &h, &held_low, &exp, &vcd_dir()).unwrap() {
+            Verdict::Match(_) => panic!("with {port} held low the engine must emit a window of no image"),
+            Verdict::Mismatch(m) => assert_eq!(m.port, "valid_out", "{port}: {m}"),
         }
     }
 }
@@ -196,7 +229,7 @@ fn collapsed_verilog_simulates_like_the_per_instance_verilog() {
     let mut engine = nbq_rtl::conv::ShiftEngine::<32, 4>::new(c.pm, c.pn, c.k, c.image_width, c.widths, None);
     let per_instance = nbq_rtl::emit::verilog(&mut engine).unwrap();
     assert!(collapsed.len() * 5 < per_instance.len(), "{} vs {} bytes", collapsed.len(), per_instance.len());
-    let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 9 };
+    let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 9, framed: true };
     let (stim, exp) = vectors(&c, Level::Engine, &s);
     let h = harness(&c, Level::Engine);
     let got_a = nbq_tb::icarus::simulate(&collapsed, &h, &stim, None).unwrap();
@@ -208,7 +241,7 @@ fn collapsed_verilog_simulates_like_the_per_instance_verilog() {
 #[test]
 fn rust_hdl_simulator_agrees_with_the_golden_model() {
     for c in [design("shift", 3, 7, 8, 3, (1, 0), 2, 2), design("mul", 3, 5, 12, 16, (0, 0), 1, 2)] {
-        let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 4 };
+        let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 4, framed: true };
         let (stim, exp) = vectors(&c, Level::Engine, &s);
         let got = nbq_rtl::with_engine!(c, e => nbq_tb::rusthdl::run(&mut e, &stim)).unwrap();
         let h = harness(&c, Level::Engine);
@@ -230,7 +263,7 @@ fn verilator_runs_the_emitted_verilog_and_matches() {
     let h = harness(&c, Level::Engine);
     let model = nbq_tb::verilator::Model::build(&g.verilog, &h).unwrap();
     for (seed, data) in [(1, Data::Random), (2, Data::Extreme)] {
-        let s = Stream { height: 6, images: 2, stall: 0.2, data, seed };
+        let s = Stream { height: 6, images: 2, stall: 0.2, data, seed, framed: true };
         let (stim, exp) = vectors(&c, Level::Engine, &s);
         let (got, _) = model.run(&stim).unwrap();
         if let Some(m) = nbq_tb::check::first_mismatch(&c.name, &h, &got, &exp) {
@@ -251,7 +284,7 @@ fn requantizer_codes_match_the_threshold_quantizer() {
     for pe in ["shift", "mul"] {
         let n = if pe == "shift" { 4 } else { 16 };
         let base = design(pe, 3, 7, 8, n, (0, 0), 2, 2);
-        let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 8 };
+        let s = Stream { height: 5, images: 2, stall: 0.2, data: Data::Random, seed: 8, framed: true };
         // Calibrate the quantizer on the layer's own pre-activations (the golden sums of the same stream).
         let (_, plain) = vectors(&base, Level::Engine, &s);
         let sums: Vec<f32> = plain
@@ -291,7 +324,7 @@ fn dsp_adder_marking_changes_no_result() {
     // One row-sum adder per convolver module and one channel adder per cluster.
     assert_eq!(g.verilog.matches("(* use_dsp = \"yes\" *)").count(), 1 + c.pm, "{}", g.verilog);
     nbq_tb::lint::check(&g.verilog).unwrap();
-    let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 6 };
+    let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 6, framed: true };
     let (stim, exp) = vectors(&c, Level::Engine, &s);
     match icarus_check(&c.name, &g.verilog, &harness(&c, Level::Engine), &stim, &exp, &vcd_dir()).unwrap() {
         Verdict::Match(_) => {}

@@ -55,7 +55,7 @@ pub(super) fn with(c: &DesignConfig, pe: PeKind, bits: Option<usize>, width: usi
 /// model, and returns (latency of the first window in cycles, cycles from the first pixel to the last output).
 pub fn measure(c: &DesignConfig, h: usize) -> Result<(usize, u64), FlowError> {
     let g = nbq_rtl::generate(c)?;
-    let s = Stream { height: h, images: 1, stall: 0.0, data: Data::Random, seed: 1 };
+    let s = Stream { height: h, images: 1, stall: 0.0, data: Data::Random, seed: 1, framed: false };
     let (stim, exp) = vectors(c, Level::Engine, &s);
     let hn = harness(c, Level::Engine);
     let got = nbq_tb::icarus::simulate(&g.verilog, &hn, &stim, None)?;

@@ -25,7 +25,10 @@
 //! stalls, K + 2 cycles from the cycle presenting pixel `n` to the one with `valid_out` high); `valid_out` is
 //! high for exactly one cycle, right after that edge, when the window lies wholly inside the image
 //! (`r, c >= K-1`). An image's last outputs therefore appear only as K + 1 further pixels are consumed (the next
-//! image's, or K + 1 flush pixels).
+//! image's, or K + 1 flush pixels). `last` high marks the consumed pixel as an image's last: the pixels consumed
+//! after it and before the next `clear` are flush pixels, which complete no window of their own (no phantom row),
+//! whatever their values. `reset` high at a rising edge drops every window in flight (their flags), and the next
+//! consumed pixel is the first of an image; the kernel stays loaded.
 
 /// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe` (crate-private: it expands to
 /// names only `conv/mod.rs` imports).
@@ -97,8 +100,10 @@ macro_rules! define_conv_array {
         #[derive(LogicBlock)]
         pub struct $conv<const ACC: usize, const AW: usize> {
             pub clock: Signal<In, Clock>,
+            pub reset: Signal<In, Bit>,
             pub valid_in: Signal<In, Bit>,
             pub clear: Signal<In, Bit>,
+            pub last: Signal<In, Bit>,
             pub pixel_in: Signal<In, Bits<BUS_BITS>>,
             pub load: Signal<In, Bit>,
             pub weight_in: Signal<In, Bits<BUS_BITS>>,
@@ -116,6 +121,7 @@ macro_rules! define_conv_array {
             row_ok: DFF<Bit>,
             flags: DFF<Bits<16>>,
             fresh: DFF<Bit>,
+            ended: DFF<Bit>,
             last_col: Constant<Bits<16>>,
             // The bits a column index needs: the counter's upper bits are constant zeros that synthesis removes
             // (no 16-bit compares on the position logic).
@@ -131,6 +137,7 @@ macro_rules! define_conv_array {
             cur_row: Signal<Local, Bits<8>>,
             cur_col_ok: Signal<Local, Bit>,
             cur_row_ok: Signal<Local, Bit>,
+            cur_ended: Signal<Local, Bit>,
             window_ok: Signal<Local, Bit>,
         }
 
@@ -146,8 +153,10 @@ macro_rules! define_conv_array {
                 );
                 Self {
                     clock: Default::default(),
+                    reset: Default::default(),
                     valid_in: Default::default(),
                     clear: Default::default(),
+                    last: Default::default(),
                     pixel_in: Default::default(),
                     load: Default::default(),
                     weight_in: Default::default(),
@@ -165,6 +174,7 @@ macro_rules! define_conv_array {
                     row_ok: Default::default(),
                     flags: Default::default(),
                     fresh: Default::default(),
+                    ended: Default::default(),
                     last_col: Constant::new(Bits::<16>::from(width as u64 - 1)),
                     col_mask: Constant::new($crate::widths::low_mask($crate::widths::bits_of(width - 1))),
                     k_is_1: Constant::new(k == 1),
@@ -178,6 +188,7 @@ macro_rules! define_conv_array {
                     cur_row: Default::default(),
                     cur_col_ok: Default::default(),
                     cur_row_ok: Default::default(),
+                    cur_ended: Default::default(),
                     window_ok: Default::default(),
                 }
             }
@@ -186,7 +197,7 @@ macro_rules! define_conv_array {
         impl<const ACC: usize, const AW: usize> Logic for $conv<ACC, AW> {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, out_q, col, row, col_ok, row_ok, flags, fresh);
+                dff_setup!(self, clock, out_q, col, row, col_ok, row_ok, flags, fresh, ended);
                 for d in 0..self.rows.len() {
                     self.rows[d].clock.next = self.clock.val();
                     self.rows[d].enable.next = self.valid_in.val();
@@ -226,19 +237,27 @@ macro_rules! define_conv_array {
                 self.cur_row.next = self.row.q.val();
                 self.cur_col_ok.next = self.col_ok.q.val() | self.k_is_1.val();
                 self.cur_row_ok.next = self.row_ok.q.val() | self.k_is_1.val();
+                // `ended`: the image's last pixel (`last`) has been consumed, so the pixels until the next `clear`
+                // are flush pixels, which complete its windows and open none.
+                self.cur_ended.next = self.ended.q.val();
                 if self.clear.val() {
                     self.cur_col.next = 0.into();
                     self.cur_row.next = 0.into();
                     self.cur_col_ok.next = self.k_is_1.val();
                     self.cur_row_ok.next = self.k_is_1.val();
+                    self.cur_ended.next = false;
                     self.col.d.next = 0.into();
                     self.row.d.next = 0.into();
                     self.col_ok.d.next = self.k_is_1.val();
                     self.row_ok.d.next = self.k_is_1.val();
+                    self.ended.d.next = false;
                 }
-                self.window_ok.next = self.cur_col_ok.val() & self.cur_row_ok.val();
+                self.window_ok.next = self.cur_col_ok.val() & self.cur_row_ok.val() & !self.cur_ended.val();
                 self.fresh.d.next = self.valid_in.val();
                 if self.valid_in.val() {
+                    if self.last.val() {
+                        self.ended.d.next = true;
+                    }
                     self.out_q.d.next = self.sum.val();
                     self.flags.d.next = self.flags.q.val() << 1;
                     if self.window_ok.val() {
@@ -256,6 +275,16 @@ macro_rules! define_conv_array {
                             self.row.d.next = self.cur_row.val();
                         }
                     }
+                }
+                // `reset`: every window in flight is dropped and the next consumed pixel starts an image.
+                if self.reset.val() {
+                    self.flags.d.next = 0.into();
+                    self.fresh.d.next = false;
+                    self.col.d.next = 0.into();
+                    self.row.d.next = 0.into();
+                    self.col_ok.d.next = self.k_is_1.val();
+                    self.row_ok.d.next = self.k_is_1.val();
+                    self.ended.d.next = false;
                 }
                 self.sum_out.next = self.out_q.q.val();
                 self.valid_out.next = self.fresh.q.val() & ((self.flags.q.val() & self.flag_tap.val()) != 0);

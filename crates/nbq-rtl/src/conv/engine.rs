@@ -46,8 +46,10 @@ macro_rules! define_engine {
         #[derive(LogicBlock)]
         pub struct $engine<const ACC: usize, const AW: usize> {
             pub clock: Signal<In, Clock>,
+            pub reset: Signal<In, Bit>,
             pub valid_in: Signal<In, Bit>,
             pub clear: Signal<In, Bit>,
+            pub last: Signal<In, Bit>,
             pub pixel_in: Vec<Signal<In, Bits<BUS_BITS>>>,
             pub load: Signal<In, Bit>,
             pub weight_in: Signal<In, Bits<BUS_BITS>>,
@@ -77,8 +79,10 @@ macro_rules! define_engine {
                 assert!(pm >= 1 && pn >= 1, "an engine needs at least one cluster of one convolver");
                 Self {
                     clock: Default::default(),
+                    reset: Default::default(),
                     valid_in: Default::default(),
                     clear: Default::default(),
+                    last: Default::default(),
                     pixel_in: (0..pn).map(|_| Default::default()).collect(),
                     load: Default::default(),
                     weight_in: Default::default(),
@@ -111,7 +115,9 @@ macro_rules! define_engine {
                 for c in 0..self.convs.len() {
                     self.convs[c].clock.next = self.clock.val();
                     self.convs[c].valid_in.next = self.valid_in.val();
+                    self.convs[c].reset.next = self.reset.val();
                     self.convs[c].clear.next = self.clear.val();
+                    self.convs[c].last.next = self.last.val();
                     self.convs[c].load.next = self.load.val();
                     self.convs[c].off_pos.next = self.off_pos.val();
                     self.convs[c].off_neg.next = self.off_neg.val();
@@ -155,7 +161,7 @@ macro_rules! define_engine {
                     self.requant[i].sum_in.next = self.sum_q[i].q.val();
                     self.code_out[i].next = self.requant[i].code_out.val();
                 }
-                self.valid_q.d.next = self.convs[0].valid_out.val();
+                self.valid_q.d.next = self.convs[0].valid_out.val() & !self.reset.val();
                 self.valid_out.next = self.valid_q.q.val();
             }
         }

@@ -46,8 +46,12 @@ pub enum Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Clock,
+    /// Drops every window in flight; the next consumed pixel starts an image.
+    Reset,
     ValidIn,
     Clear,
+    /// Marks the consumed pixel as the last of an image (end of frame).
+    Last,
     PixelIn(usize),
     /// PE only: its datapath registers advance on edges where this is high.
     Enable,
@@ -74,8 +78,10 @@ impl Role {
     pub fn base_name(self) -> &'static str {
         match self {
             Role::Clock => "clock",
+            Role::Reset => "reset",
             Role::ValidIn => "valid_in",
             Role::Clear => "clear",
+            Role::Last => "last",
             Role::PixelIn(_) => "pixel_in",
             Role::Enable => "enable",
             Role::Load => "load",
@@ -114,7 +120,14 @@ impl Role {
     /// tier `acc_tier`, requantizer codes.
     pub fn bits(self, acc_tier: usize) -> usize {
         match self {
-            Role::Clock | Role::ValidIn | Role::Clear | Role::Enable | Role::Load | Role::ValidOut => 1,
+            Role::Clock
+            | Role::Reset
+            | Role::ValidIn
+            | Role::Clear
+            | Role::Last
+            | Role::Enable
+            | Role::Load
+            | Role::ValidOut => 1,
             Role::PixelIn(_) | Role::WeightIn | Role::WeightOut | Role::ActIn | Role::ActOut => BUS_BITS,
             Role::OffPos | Role::OffNeg => SHIFT_BITS,
             Role::PsumIn | Role::PsumOut | Role::SumOut(_) => acc_tier,
@@ -127,7 +140,15 @@ impl Role {
         match self {
             Role::Clock => "clock; everything is synchronous to its rising edge".into(),
             Role::ValidIn => "a pixel per input channel is consumed at each rising edge where this is high".into(),
+            Role::Reset => "synchronous reset of the stream: at a rising edge where this is high every window in \
+                            flight is dropped (valid_out stays low until a window of a new image completes) and the \
+                            next consumed pixel is the first of an image; weights and offsets are kept"
+                .into(),
             Role::Clear => "marks the pixels consumed with it as the first of an image (resets the position)".into(),
+            Role::Last => "marks the pixels consumed with it as the last of an image: the pixels consumed after it \
+                           (until the next clear) are flush pixels, which bring out the image's last windows and \
+                           complete none of their own"
+                .into(),
             Role::PixelIn(j) => format!(
                 "input channel {j}: two's complement pixel in the low {} bits (upper bits ignored), raster order",
                 c.widths.act
@@ -218,7 +239,7 @@ pub struct Ports(Vec<Port>);
 impl Ports {
     /// The ports of a convolver or an engine of shape `s` (see [`super::array`] and [`super::engine`]).
     pub fn of(s: Shape) -> Ports {
-        let mut roles = vec![Role::Clock, Role::ValidIn, Role::Clear];
+        let mut roles = vec![Role::Clock, Role::Reset, Role::ValidIn, Role::Clear, Role::Last];
         roles.extend((0..s.pn).map(Role::PixelIn));
         roles.extend([Role::Load, Role::WeightIn, Role::WeightOut, Role::OffPos, Role::OffNeg]);
         roles.extend((0..s.pm).map(Role::SumOut));
@@ -383,8 +404,10 @@ mod tests {
             names,
             [
                 "clock",
+                "reset",
                 "valid_in",
                 "clear",
+                "last",
                 "pixel_in$0",
                 "pixel_in$1",
                 "load",
@@ -401,7 +424,7 @@ mod tests {
         assert_eq!(p.output(Role::ValidOut), Some(4));
         assert_eq!(p.output(Role::SumOut(2)), Some(3));
         assert_eq!(p.output(Role::CodeOut(0)), None);
-        assert_eq!(p.inputs().map(|p| p.bits).collect::<Vec<_>>(), [1, 1, 16, 16, 1, 16, 8, 8]);
+        assert_eq!(p.inputs().map(|p| p.bits).collect::<Vec<_>>(), [1, 1, 1, 1, 16, 16, 1, 16, 8, 8]);
         let conv: Vec<String> = Ports::design(&c, Level::Convolver).outputs().map(|p| p.name.clone()).collect();
         assert_eq!(conv, ["weight_out", "sum_out", "valid_out"]);
     }
@@ -422,7 +445,7 @@ mod tests {
         let c = design(SHIFT);
         let e = ShiftEngine::<32, 4>::new(c.pm, c.pn, c.k, c.image_width, c.widths, None);
         let err = Ports::design(&design(&rq), Level::Engine).conforms(&e).unwrap_err();
-        assert_eq!(err, "the block has 14 ports, its port list 17");
+        assert_eq!(err, "the block has 16 ports, its port list 19");
         let err = Ports::pe(64).conforms(&ShiftPe::<32>::new(w)).unwrap_err();
         assert!(err.starts_with("port 8 of the block is (\"psum_in\", In, 32)"), "{err}");
     }
