@@ -42,10 +42,11 @@ pub struct Stream {
     pub stall: f64,
     pub data: Data,
     pub seed: u64,
-    /// Exercise the framing controls: first a partial image cut off by `reset` while windows are in flight (none
-    /// may come out), then images each ending with `last` and followed by a random number of flush pixels of random
-    /// value without `clear` (none may complete a window); the first image follows the reset without `clear`.
-    /// Without it: images back to back with `clear` on each first pixel, then zero flush pixels.
+    /// Exercise the framing controls: first a partial image under other weights, cut off by `reset` while windows
+    /// are in flight (none may come out); then the weights are reloaded and the images follow, each ending with
+    /// `last` and followed by a random number of flush pixels of random value without `clear` (none may complete a
+    /// window); the first image follows the reset without `clear`. Without it: the weights, then images back to
+    /// back with `clear` on each first pixel, then zero flush pixels.
     pub framed: bool,
 }
 
@@ -157,8 +158,8 @@ impl InputBus {
     }
 
     /// One cycle's inputs; `ctl` are the stream controls, `pixels` has one pixel per input channel and `load`
-    /// is the weight word to load, if any. Bus bits above the significant widths carry `noise()` (one draw per pixel, then one for the weight
-    /// word), which the hardware must ignore.
+    /// is the weight word to load, if any. Bus bits above the significant widths carry `noise()` (one draw per
+    /// pixel, then one for the weight word), which the hardware must ignore.
     pub fn cycle(&self, ctl: Ctl, pixels: &[i32], load: Option<u64>, noise: &mut dyn FnMut() -> u16) -> Vec<Value> {
         self.inputs
             .iter()
@@ -215,25 +216,26 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let make = |ctl: Ctl, pixels: &[i32], load: Option<u64>, rng: &mut ChaCha8Rng| {
         bus.cycle(ctl, pixels, load, &mut || rng.random())
     };
-    for word in load_words(k, lanes, lane_bits, &wts) {
-        stim.push(make(Ctl::default(), &vec![0; pn], Some(word), &mut rng));
-    }
-    let loaded = stim.len();
     let first_loaded = wts[((pm - 1) * pn + (pn - 1)) * k * k];
-    // The beats to stream: a pixel (of image m at index i, or of no image) with its clear and last, or a reset.
+    // The beats to stream: a pixel (of image m at index i, or of no image) with its clear and last, a reset, or
+    // the loading of a kernel set.
     enum Beat {
         Pixel(Option<(usize, usize)>, bool, bool),
         Reset,
+        Load(Vec<u16>),
     }
     let lat = latency.pixels;
     let plane = w * h;
     let mut beats = Vec::new();
     if s.framed {
-        // Long enough to hold a complete window, short enough that it is still in flight at the reset.
+        // Long enough to hold a complete window, short enough that it is still in flight at the reset; under
+        // weights of its own, so that the reload after the reset is exercised too.
         let aborted = (k - 1) * w + k + rng.random_range(0..lat);
+        beats.push(Beat::Load(weights(c, pm * pn * k * k, Data::Random, &mut rng)));
         beats.extend((0..aborted).map(|i| Beat::Pixel(None, i == 0, false)));
         beats.push(Beat::Reset);
     }
+    beats.push(Beat::Load(wts.clone()));
     for m in 0..s.images {
         if s.framed && m > 0 {
             let flush = rng.random_range(0..=lat + w);
@@ -247,12 +249,19 @@ pub fn vectors(c: &DesignConfig, level: Level, s: &Stream) -> (Vec<Vec<Value>>, 
     let mut consumed: Vec<(usize, Option<usize>, usize, usize)> = Vec::new();
     let pixels_of = |m: usize, i: usize| -> Vec<i32> { (0..pn).map(|j| images[m][j * plane + i]).collect() };
     let noise = |rng: &mut ChaCha8Rng| -> Vec<i32> { (0..pn).map(|_| rng.random_range(lo..=hi)).collect() };
+    let mut loaded = 0;
     for beat in beats {
         while rng.random_bool(s.stall) {
             let px = noise(&mut rng);
             stim.push(make(Ctl::default(), &px, None, &mut rng));
         }
         match beat {
+            Beat::Load(kernels) => {
+                for word in load_words(k, lanes, lane_bits, &kernels) {
+                    stim.push(make(Ctl::default(), &vec![0; pn], Some(word), &mut rng));
+                }
+                loaded = stim.len();
+            }
             Beat::Reset => {
                 // A pixel presented with reset belongs to no image.
                 let (valid, px) = (rng.random_bool(0.5), noise(&mut rng));

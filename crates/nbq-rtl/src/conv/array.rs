@@ -246,18 +246,11 @@ macro_rules! define_conv_array {
                     self.cur_col_ok.next = self.k_is_1.val();
                     self.cur_row_ok.next = self.k_is_1.val();
                     self.cur_ended.next = false;
-                    self.col.d.next = 0.into();
-                    self.row.d.next = 0.into();
-                    self.col_ok.d.next = self.k_is_1.val();
-                    self.row_ok.d.next = self.k_is_1.val();
-                    self.ended.d.next = false;
                 }
                 self.window_ok.next = self.cur_col_ok.val() & self.cur_row_ok.val() & !self.cur_ended.val();
                 self.fresh.d.next = self.valid_in.val();
                 if self.valid_in.val() {
-                    if self.last.val() {
-                        self.ended.d.next = true;
-                    }
+                    self.ended.d.next = self.cur_ended.val() | self.last.val();
                     self.out_q.d.next = self.sum.val();
                     self.flags.d.next = self.flags.q.val() << 1;
                     if self.window_ok.val() {
@@ -265,6 +258,7 @@ macro_rules! define_conv_array {
                     }
                     self.col.d.next = (self.cur_col.val() + 1) & self.col_mask.val();
                     self.col_ok.d.next = self.cur_col_ok.val() | (self.cur_col.val() == self.k_minus_2_col.val());
+                    self.row.d.next = self.cur_row.val();
                     self.row_ok.d.next = self.cur_row_ok.val();
                     if self.cur_col.val() == self.last_col.val() {
                         self.col.d.next = 0.into();
@@ -276,15 +270,18 @@ macro_rules! define_conv_array {
                         }
                     }
                 }
-                // `reset`: every window in flight is dropped and the next consumed pixel starts an image.
-                if self.reset.val() {
-                    self.flags.d.next = 0.into();
-                    self.fresh.d.next = false;
+                // The next pixel is the first of an image after `clear` without a pixel, and after `reset`, which
+                // also drops every window in flight.
+                if self.reset.val() | (self.clear.val() & !self.valid_in.val()) {
                     self.col.d.next = 0.into();
                     self.row.d.next = 0.into();
                     self.col_ok.d.next = self.k_is_1.val();
                     self.row_ok.d.next = self.k_is_1.val();
                     self.ended.d.next = false;
+                }
+                if self.reset.val() {
+                    self.flags.d.next = 0.into();
+                    self.fresh.d.next = false;
                 }
                 self.sum_out.next = self.out_q.q.val();
                 self.valid_out.next = self.fresh.q.val() & ((self.flags.q.val() & self.flag_tap.val()) != 0);

@@ -30,7 +30,7 @@
 //!
 //! The reload rule: `valid_in` is low while `load` is high, and a load starts only when no window is in flight
 //! (after the previous image's last window has come out: its [`super::Latency`] flush pixels consumed, then
-//! [`super::Latency::after_pixel`] cycles). The PEs' partial sums of a window in flight would combine products of the old codes
+//! [`super::Latency::after_pixel`] cycles), or after `reset`. The PEs' partial sums of a window in flight would combine products of the old codes
 //! with products of the new ones, so such a window's sums are undefined. The next image starts with `clear`.
 
 /// Defines an engine block `$engine` over the convolver type `$conv`.
