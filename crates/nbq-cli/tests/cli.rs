@@ -99,6 +99,62 @@ fn force_never_replaces_a_users_file_of_the_same_name() {
     assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no staging folder left behind");
 }
 
+/// `quantize --force` into `out` with `HOME` set to `home`; must be refused before the model is read.
+fn quantize_into(out: &Path, home: &Path) -> Output {
+    let m = model();
+    let args = ["quantize", m.to_str().unwrap(), "--bits", "2", "--out", out.to_str().unwrap(), "--force"];
+    Command::new(env!("CARGO_BIN_EXE_nbq")).args(args).env("HOME", home).output().unwrap()
+}
+
+#[test]
+fn the_root_and_home_folders_and_a_dangling_link_are_refused_as_output_folders() {
+    let d = tempfile::tempdir().unwrap();
+    let home = d.path().join("home");
+    fs::create_dir(&home).unwrap();
+    fs::write(home.join("thesis.tex"), "mine").unwrap();
+    // `--out / --force` wrote nbq's files into the root folder.
+    let o = quantize_into(Path::new("/"), &home);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("'/' is the root folder") && e.contains("a folder of their own"), "{e}");
+    assert!(!Path::new("/manifest.json").exists() && !Path::new("/.nbq-files").exists());
+    // The home folder, named directly or through a link, whatever the flags; the user's file stays.
+    let to_home = d.path().join("to-home");
+    std::os::unix::fs::symlink(&home, &to_home).unwrap();
+    for out in [&home, &to_home] {
+        let o = quantize_into(out, &home);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains("is your home folder") && e.contains(&*out.to_string_lossy()), "{e}");
+    }
+    let names: Vec<_> = fs::read_dir(&home).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["thesis.tex"], "nothing written into the home folder");
+    assert_eq!(fs::read_to_string(home.join("thesis.tex")).unwrap(), "mine");
+    // A dangling link is named with its target ("Not a directory (os error 20)" before); the target is not made.
+    let dangling = d.path().join("dangling");
+    std::os::unix::fs::symlink(d.path().join("nowhere"), &dangling).unwrap();
+    let o = quantize_into(&dangling, &home);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("is a symbolic link to") && e.contains("nowhere") && e.contains("does not exist"), "{e}");
+    assert!(!d.path().join("nowhere").exists());
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 3, "no staging folder left behind");
+}
+
+#[test]
+fn a_symlink_to_an_empty_folder_is_followed() {
+    let d = tempfile::tempdir().unwrap();
+    let real = d.path().join("real");
+    fs::create_dir(&real).unwrap();
+    let link = d.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = quantize_into(&link, d.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(real.join("manifest.json").exists(), "the files are in the link's target");
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2, "no staging folder left behind");
+}
+
 #[test]
 fn bits_outside_range_are_refused() {
     refused(&model(), &["--bits", "0"], &["invalid value '0' for '--bits <BITS>'", "1..=8"]);

@@ -115,6 +115,31 @@ fn bad_designs_are_refused_before_anything_is_written() {
     );
     refused(&format!("{BASE}k = 3\nspeed = 1\n"), "unknown field `speed`");
     refused(&format!("{BASE}k = 3\npn = 0\n"), "pn = 0 is not allowed: must be in 1..=64");
+    // A duplicate key was "not valid: duplicate key", with neither the key nor the line.
+    refused(&format!("{BASE}k = 3\nk = 5\n"), "duplicate key (line 7, column 1: `k = 5`)");
+}
+
+#[test]
+fn generate_and_synth_check_their_output_folder_before_the_tools_run() {
+    // With no tools on PATH, `generate --check` would fail on iverilog and `synth` on yosys (after 14 s of Yosys,
+    // when it was there, the link failed with "Not a directory"): the dangling link must be named first.
+    let cfg = designs().join("svpe_k3.toml");
+    for cmd in [&["generate", "--check"][..], &["synth", "-t", "zcu102"][..]] {
+        let d = tempfile::tempdir().unwrap();
+        let link = d.path().join("out");
+        std::os::unix::fs::symlink(d.path().join("nowhere"), &link).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
+            .args(cmd)
+            .args(["-c", cfg.to_str().unwrap(), "-o", link.to_str().unwrap()])
+            .env("PATH", d.path())
+            .output()
+            .unwrap();
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}: {t}");
+        assert!(t.contains("is a symbolic link to") && t.contains("nowhere") && t.contains("does not exist"), "{t}");
+        assert!(!t.contains("iverilog") && !t.contains("yosys") && !d.path().join("nowhere").exists(), "{t}");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "{cmd:?}: no staging folder left behind");
+    }
 }
 
 #[test]

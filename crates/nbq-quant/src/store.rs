@@ -197,6 +197,8 @@ pub fn quantize_model(
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<Vec<LayerReport>> {
     let format = CodeFormat::new(bits)?;
+    // The output folder is checked before reading or quantizing anything (a dangling link, `/`, a full folder).
+    crate::atomic::check_destination(out, replace)?;
     let tensors = crate::input::read_weights(model)?;
     let mut quantized = Vec::with_capacity(tensors.len());
     let mut reports = Vec::with_capacity(tensors.len());

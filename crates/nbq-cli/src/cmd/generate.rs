@@ -38,7 +38,11 @@ pub fn load_and_generate(config: &Path) -> Result<(DesignConfig, Generated)> {
 
 pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
-    let (cfg, g) = load_and_generate(&a.config)?;
+    let cfg = DesignConfig::load(&a.config)?;
+    // The output folder is checked before generating and linting, which can take seconds to minutes.
+    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(&cfg.name));
+    nbq_quant::atomic::check_destination(&out, a.force)?;
+    let g = generate(&cfg).with_context(|| format!("generating design '{}'", cfg.name))?;
     let secs = t0.elapsed().as_secs_f64();
     if a.check {
         nbq_tb::lint::check(&g.verilog).context("checking the emitted Verilog")?;
@@ -47,7 +51,6 @@ pub fn run(a: Args) -> Result<()> {
             nbq_tb::lint::VERILATOR_WAIVERS.join(", ")
         );
     }
-    let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(&cfg.name));
     let mut files = g.files(&cfg.name)?;
     if a.pe {
         let pe = nbq_rtl::generate_pe(&cfg).with_context(|| format!("generating one PE of '{}'", cfg.name))?;
