@@ -142,7 +142,7 @@ impl RawDesign {
     }
 }
 
-/// Where the convolvers' row-reduction adders and the clusters' channel adders go.
+/// Where the convolvers' widest partial-sum adders (each row's last PE) and the clusters' channel adders go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Adders {

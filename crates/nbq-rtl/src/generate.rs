@@ -43,10 +43,10 @@ pub struct Params {
     pub acc_tier: usize,
     pub line_buffer_depth: usize,
     pub latency: String,
-    /// Consumed pixels from a window's newest pixel to the one whose consuming edge completes its sums (k + 1).
+    /// Consumed pixels from a window's newest pixel to the one whose consuming edge completes its sums (1).
     pub latency_pixels: usize,
     /// Without stalls, cycles from the one presenting a window's newest pixel to the one with its sums and
-    /// `valid_out` high (k + 3).
+    /// `valid_out` high (3).
     pub latency_cycles: usize,
     pub protocol: String,
     pub weight_loading: String,
@@ -129,16 +129,17 @@ macro_rules! with_block {
 pub fn generate(c: &DesignConfig) -> Result<Generated, EmitError> {
     let ports = Ports::design(c, Level::Engine);
     let emitted = with_engine!(c, e => ports.conforms(&e).map_err(EmitError::Ports).and_then(|()| verilog(&mut e)))?;
-    let mut verilog = crate::dedup::collapse(&emitted);
-    if c.adders == Adders::Dsp {
-        verilog = mark_dsp_adders(&verilog);
-    }
-    Ok(Generated { verilog, params: params(c) })
+    let marked = if c.adders == Adders::Dsp { mark_dsp_adders(&emitted, c.k) } else { emitted };
+    Ok(Generated { verilog: crate::dedup::collapse(&marked), params: params(c) })
 }
 
-/// Marks the convolvers' row-sum (`sum`) and the clusters' channel-sum (`raw$i`) registers-to-be with Vivado's
+/// Marks the adder of each convolver row's last PE (`raw`, the widest partial sums: k per convolver, as the
+/// paper's SVPE puts k adders in DSPs) and the clusters' channel-sum (`raw$i`) registers-to-be with Vivado's
 /// `(* use_dsp = "yes" *)`, so those adders go to DSP slices. Attributes do not change what the Verilog computes.
-fn mark_dsp_adders(verilog: &str) -> String {
+/// Runs on the per-instance Verilog (module names are paths such as `top$convs$0$rows$1$pes$2`), before identical
+/// modules are collapsed, so a marked PE stays apart from its unmarked twins.
+fn mark_dsp_adders(verilog: &str, k: usize) -> String {
+    let last_pe = format!("$pes${}", k - 1);
     let mut out = String::with_capacity(verilog.len() + 1024);
     let mut module = String::new();
     for line in verilog.split_inclusive('\n') {
@@ -146,9 +147,9 @@ fn mark_dsp_adders(verilog: &str) -> String {
             module = rest.split('(').next().unwrap_or_default().to_string();
         }
         let decl = line.trim_start().strip_prefix("reg  ").map(|d| d.rsplit(' ').next().unwrap_or_default().trim_end());
-        let is_conv = module.starts_with("top$convs$") && module.matches('$').count() == 2;
+        let is_last_pe = module.starts_with("top$convs$") && module.contains("$rows$") && module.ends_with(&last_pe);
         let adder = match decl {
-            Some("sum;") => is_conv,
+            Some("raw;") => is_last_pe,
             Some(name) => module == "top" && name.starts_with("raw$"),
             None => false,
         };
@@ -217,8 +218,8 @@ pub fn params(c: &DesignConfig) -> Params {
         acc_tier: c.acc_tier,
         line_buffer_depth: 1 << c.line_addr_bits,
         latency: format!(
-            "the sums of the window whose newest pixel is consumed at one rising edge appear {r} cycle after the edge \
-             that consumes the {l}th later pixel (stalls in between delay them), with valid_out high: {l} consumed \
+            "the sums of the window whose newest pixel n is consumed at one rising edge appear {r} cycle after the \
+             edge that consumes pixel n + {l} (stalls in between delay them), with valid_out high: {l} consumed \
              pixels (latency_pixels) + {r} cycle; without stalls, {n} cycles from the cycle that presents the \
              window's newest pixel to the one in which valid_out is high (latency_cycles)",
             l = latency.pixels,
@@ -230,8 +231,8 @@ pub fn params(c: &DesignConfig) -> Params {
         protocol: "valid-only streaming: pixels in raster order, image width image_width, one pixel per input \
                    channel per consuming edge; stalls (valid_in low) are allowed anywhere; clear on an image's first \
                    pixel, last on its last (end of frame; the image height is whatever the stream holds); an \
-                   image's last windows appear as k + 1 further pixels are consumed (the next image's, or k + 1 \
-                   flush pixels of any value), and pixels consumed after last and before the next clear complete no \
+                   image's last window appears as one further pixel is consumed (the next image's, or one flush \
+                   pixel of any value), and pixels consumed after last and before the next clear complete no \
                    window of their own; reset (synchronous) drops every window in flight and makes the next \
                    consumed pixel the first of an image, weights kept; windows are computed without padding (stride \
                    1): pad the image before streaming it for 'same' outputs"
@@ -246,7 +247,7 @@ pub fn params(c: &DesignConfig) -> Params {
         ),
         weight_reload: format!(
             "hold valid_in low while load is high, and start a load only when no window is in flight: after the \
-             image's last window has come out ({l} flush pixels consumed after its last pixel, then {r} cycle(s)), \
+             image's last window has come out ({l} flush pixel(s) consumed after its last pixel, then {r} cycle(s)), \
              or after reset; a window in the pipeline during a load mixes old and new codes and its sums are \
              undefined; the next image starts with clear",
             l = latency.pixels,
@@ -269,7 +270,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../designs/svpe_k3.toml");
         let c = DesignConfig::load(&path).unwrap();
         let p = serde_json::to_value(params(&c)).unwrap();
-        assert_eq!((p["latency_pixels"].as_u64(), p["latency_cycles"].as_u64()), (Some(4), Some(6)));
+        assert_eq!((p["latency_pixels"].as_u64(), p["latency_cycles"].as_u64()), (Some(1), Some(3)));
         assert_eq!((p["weight_lanes"].as_u64(), p["weight_load_cycles"].as_u64()), (Some(1), Some(9)));
         let listed: Vec<(String, &str, usize)> =
             Ports::design(&c, Level::Engine).all().iter().map(|q| (q.name.clone(), q.dir.as_str(), q.bits)).collect();
@@ -286,7 +287,7 @@ mod tests {
         assert_eq!(json[9], ("off_pos".to_string(), "in", crate::pe::SHIFT_BITS));
         assert_eq!((json[1].0.as_str(), json[4].0.as_str()), ("reset", "last"));
         let reload = p["weight_reload"].as_str().unwrap();
-        assert!(reload.contains("(4 flush pixels consumed after its last pixel, then 2 cycle(s))"), "{reload}");
+        assert!(reload.contains("(1 flush pixel(s) consumed after its last pixel, then 2 cycle(s))"), "{reload}");
         // Five 3-bit codes per bus word once there are five convolvers.
         let mut wide = c.clone();
         (wide.pn, wide.pm) = (5, 2);

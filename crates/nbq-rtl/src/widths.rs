@@ -34,6 +34,19 @@ impl Widths {
     }
 }
 
+impl Widths {
+    /// The significant widths of a PE whose partial sum holds `terms` products whose weights shift A-bit pixels
+    /// left by at most `max_shift` (the multiplier PE's 16-bit weights: 15): its accumulator is only as wide as
+    /// that sum needs (never wider than `self.acc`), so a transposed row's early PEs register fewer bits. Exact:
+    /// the sum never leaves the narrower range, so reducing to it wraps nothing.
+    pub fn partial_sum(self, max_shift: usize, terms: usize) -> Widths {
+        let s = Some(max_shift.min(u8::MAX as usize) as u8);
+        let need =
+            nbq_quant::golden::bound(self.act as u32, s, s, terms.max(1) as u64).map_or(self.acc, |b| b.width as usize);
+        Widths { acc: need.min(self.acc), ..self }
+    }
+}
+
 /// Bits of an unsigned value up to `max` (at least 1).
 pub fn bits_of(max: usize) -> usize {
     (usize::BITS - max.leading_zeros()).max(1) as usize
@@ -72,5 +85,16 @@ mod tests {
         assert_eq!(high_mask::<8>(8), Bits::<8>::from(0u64));
         assert_eq!(bit::<70>(69), Bits::<70>::from(1u64) << 69u64);
         assert_eq!(high_mask::<70>(68).get_bits::<2>(68), Bits::<2>::from(3u64));
+    }
+
+    #[test]
+    fn partial_sums_are_as_wide_as_their_terms_need() {
+        // The paper's array: 16-bit pixels, shifts up to 2, a 22-bit accumulator for 9 terms.
+        let w = Widths { act: 16, code: 3, acc: 22, shift: 2 };
+        // One product spans [-2^17, 2^17] (19 bits); two and three fit 20 bits; never wider than the design's.
+        let widths: Vec<usize> = [1, 2, 3, 9, 1000].iter().map(|&t| w.partial_sum(2, t).acc).collect();
+        assert_eq!(widths, [19, 20, 20, 22, 22]);
+        // 8-bit pixels times 16-bit weights: [-2^22, 2^22] needs 24 bits.
+        assert_eq!(Widths { act: 8, code: 16, acc: 32, shift: 0 }.partial_sum(15, 1).acc, 24);
     }
 }

@@ -392,7 +392,8 @@ mod tests {
             );
             let c = DesignConfig::from_toml(&text, "test").expect("valid design");
             let g = nbq_rtl::generate(&c).expect("generates");
-            assert_eq!((g.params.latency_pixels, g.params.latency_cycles), (k + 1, k + 3));
+            // The transposed chain: one consumed pixel at every k, then the cluster register.
+            assert_eq!((g.params.latency_pixels, g.params.latency_cycles), (1, 3), "k = {k}");
             assert_eq!(measured_latency(&c, Level::Engine, &g.verilog), g.params.latency_cycles, "k = {k}");
         }
         let c = DesignConfig::from_toml("name = \"lat\"\npe = \"mul\"\nk = 3\nimage_width = 5\nact_bits = 8\n", "test")

@@ -46,7 +46,7 @@ pub struct NetHardware {
     pub cycles: usize,
 }
 
-/// Whether the flush completes no window of its own: its `k + 1` pixels stay within the first `k - 1` rows.
+/// Whether the flush completes no window of its own: its latency's worth of pixels stay within the first `k - 1` rows.
 fn flush_is_silent(k: usize, width: usize) -> bool {
     k >= 2 && Latency::of(k, Level::Engine).pixels <= width * (k - 1)
 }
@@ -152,7 +152,7 @@ impl NetHardware {
                     }
                 }
                 // Flush: `lat` more pixels bring out the last windows. They start a fresh image (`clear`), so they
-                // complete no window of their own (k + 1 pixels stay within its first k - 1 rows).
+                // complete no window of their own (`lat` pixels stay within its first k - 1 rows).
                 for i in 0..lat {
                     stim.push(cycle(true, i == 0, &vec![0; pn], None));
                 }

@@ -321,8 +321,11 @@ fn dsp_adder_marking_changes_no_result() {
     let raw = RawDesign::new("dsp", PeKind::Shift, 3, 7, 8).code_bits(3).shape(2, 2).adders(Adders::Dsp);
     let c = DesignConfig::new(raw, "dsp").unwrap();
     let g = nbq_rtl::generate(&c).unwrap();
-    // One row-sum adder per convolver module and one channel adder per cluster.
-    assert_eq!(g.verilog.matches("(* use_dsp = \"yes\" *)").count(), 1 + c.pm, "{}", g.verilog);
+    // The last PE of each of a convolver's k rows (one module per distinct width, the convolvers being alike) and
+    // one channel adder per cluster.
+    let widths: std::collections::BTreeSet<usize> =
+        (0..c.k).map(|d| c.widths.partial_sum(c.widths.shift, (d + 1) * c.k).acc).collect();
+    assert_eq!(g.verilog.matches("(* use_dsp = \"yes\" *)").count(), widths.len() + c.pm, "{}", g.verilog);
     nbq_tb::lint::check(&g.verilog).unwrap();
     let s = Stream { height: 5, images: 1, stall: 0.2, data: Data::Random, seed: 6, framed: true };
     let (stim, exp) = vectors(&c, Level::Engine, &s);

@@ -1,40 +1,43 @@
-//! The k×k 2-D convolver and its systolic rows, defined once for any PE with the shared PE ports
-//! (`nbq_rtl::pe`), and instantiated for the shift PE (SVPE) and the multiplier PE (VPE) in `mod.rs`.
+//! The k×k 2-D convolver and its rows, defined once for any PE with the shared PE ports (`nbq_rtl::pe`), and
+//! instantiated for the shift PE (SVPE) and the multiplier PE (VPE) in `mod.rs`.
 //!
 //! The kernel size K and image width are build-time values (the blocks hold `Vec`s of sub-blocks); only the
 //! accumulator tier `ACC` and the line-buffer address width `AW` (at most `2^AW` pixels per line) are compile-time.
 //!
-//! # Row (`K` PEs)
-//! PE `i` takes the row's pixel after `2i` consumed pixels, registers it, and adds its product with the
-//! registered pixel to the partial sum of PE `i-1`; after consuming pixel `s` the row's `psum_out` is
-//! `sum_i w_i * x[s - K - i]` (latency K + 1). Weight codes shift in through
-//! `weight_in` → PE 0 → … → PE K-1 → `weight_out` while `load` is high.
+//! # Arrangement: one transposed-form chain of K² PEs
+//! Every PE of a row takes the row's pixel (the PEs' identical input registers are one register per row after
+//! synthesis), and only partial sums move: PE `i` adds its product to the partial sum of PE `i - 1`, and a row's
+//! first PE adds to the previous row's last. Row `d` (kernel row `K-1-d`) sees the pixel stream delayed by
+//! `d * (W - K)` pixels (`K - 1` line buffers of `W - K` pixels); the partial sum of kernel row `r` reaches the
+//! next row's first PE K pixels later, so each row's delay makes up a line less the K pixels it took. The chain's
+//! last PE (row 0, PE K-1) holds the window sum: there is no adder tree and no output register, and pixels are
+//! registered once per row, not twice per PE as in a systolic chain. Each PE's partial sum is only as wide as the
+//! products it holds need ([`crate::widths::Widths::partial_sum`]).
 //!
-//! # Convolver (`K` rows, `K - 1` line buffers of the image width)
-//! Row `d` sees the pixel stream delayed by `d` image lines and holds kernel row `K-1-d` (PE `i` holds column
-//! `K-1-i`), so presenting the K*K codes in row-major kernel order while `load` is high loads the kernel. The row
-//! sums are added by a chain of adders into the output register.
+//! Weight codes shift in against the partial sums: `weight_in` → row 0's PE K-1 → … → PE 0 → row 1's PE K-1 → …
+//! → row K-1's PE 0 → `weight_out`, while `load` is high, so presenting the K*K codes in row-major kernel order
+//! loads the kernel (PE `i` of row `d` holds `kernel[K-1-d][i]`).
 //!
 //! Ports: [`crate::conv::Ports::of`] for [`crate::conv::Level::Convolver`] lists them in order.
 //!
 //! Protocol: a pixel (raster order, `width` pixels per line) is consumed at each rising edge where `valid_in` is
 //! high; `clear` high marks the consumed pixel as the first of an image (or, without `valid_in`, resets the
-//! position). After the edge that consumes pixel `n + K + 1`, `sum_out` holds the correlation
+//! position). After the edge that consumes pixel `n + 1`, `sum_out` holds the correlation
 //! `sum_{ky,kx} kernel[ky][kx] * x[r-K+1+ky][c-K+1+kx]` of the window whose newest pixel `(r, c)` is pixel `n`
-//! (latency: K + 1 consumed pixels, see [`crate::conv::window_latency`] and [`crate::conv::Latency`]; without
-//! stalls, K + 2 cycles from the cycle presenting pixel `n` to the one with `valid_out` high); `valid_out` is
-//! high for exactly one cycle, right after that edge, when the window lies wholly inside the image
-//! (`r, c >= K-1`). An image's last outputs therefore appear only as K + 1 further pixels are consumed (the next
-//! image's, or K + 1 flush pixels). `last` high marks the consumed pixel as an image's last: the pixels consumed
-//! after it and before the next `clear` are flush pixels, which complete no window of their own (no phantom row),
-//! whatever their values. `reset` high at a rising edge drops every window in flight (their flags), and the next
-//! consumed pixel is the first of an image; the kernel stays loaded.
+//! (latency: 1 consumed pixel, see [`crate::conv::window_latency`] and [`crate::conv::Latency`]; without stalls,
+//! 2 cycles from the cycle presenting pixel `n` to the one with `valid_out` high); `valid_out` is high for exactly
+//! one cycle, right after that edge, when the window lies wholly inside the image (`r, c >= K-1`). An image's
+//! last output therefore appears only as one further pixel is consumed (the next image's, or a flush pixel).
+//! `last` high marks the consumed pixel as an image's last: the pixels consumed after it and before the next
+//! `clear` are flush pixels, which complete no window of their own (no phantom row), whatever their values.
+//! `reset` high at a rising edge drops every window in flight (their flags), and the next consumed pixel is the
+//! first of an image; the kernel stays loaded.
 
 /// Defines a row block `$row` and a convolver block `$conv` over the PE type `$pe` (crate-private: it expands to
 /// names only `conv/mod.rs` imports).
 macro_rules! define_conv_array {
     ($row:ident, $conv:ident, $pe:ident, $doc:literal) => {
-        #[doc = concat!("A systolic row of K ", $doc, " PEs; see [`crate::conv::array`].")]
+        #[doc = concat!("A transposed-form row of K ", $doc, " PEs; see [`crate::conv::array`].")]
         #[derive(LogicBlock)]
         pub struct $row<const ACC: usize> {
             pub clock: Signal<In, Clock>,
@@ -45,13 +48,15 @@ macro_rules! define_conv_array {
             pub off_pos: Signal<In, Bits<SHIFT_BITS>>,
             pub off_neg: Signal<In, Bits<SHIFT_BITS>>,
             pub act_in: Signal<In, Bits<BUS_BITS>>,
+            pub psum_in: Signal<In, Bits<ACC>>,
             pub psum_out: Signal<Out, Bits<ACC>>,
             pub pes: Vec<$pe<ACC>>,
         }
 
         impl<const ACC: usize> $row<ACC> {
-            /// A row of `k >= 1` PEs.
-            pub fn new(k: usize, w: Widths) -> Self {
+            /// A row of `k >= 1` PEs whose partial sums add to one of `before` products (the rows earlier in the
+            /// chain).
+            pub fn new(k: usize, w: Widths, before: usize) -> Self {
                 assert!(k >= 1, "a row needs at least one PE");
                 Self {
                     clock: Default::default(),
@@ -62,8 +67,10 @@ macro_rules! define_conv_array {
                     off_pos: Default::default(),
                     off_neg: Default::default(),
                     act_in: Default::default(),
+                    psum_in: Default::default(),
                     psum_out: Default::default(),
-                    pes: (0..k).map(|_| $pe::new(w)).collect(),
+                    // PE i's partial sum holds `before + i + 1` products: only as wide as they need.
+                    pes: (0..k).map(|i| $pe::new(w.partial_sum($pe::<ACC>::max_shift(w), before + i + 1))).collect(),
                 }
             }
         }
@@ -78,20 +85,25 @@ macro_rules! define_conv_array {
                     self.pes[i].off_pos.next = self.off_pos.val();
                     self.pes[i].off_neg.next = self.off_neg.val();
                 }
-                self.pes[0].act_in.next = self.act_in.val();
-                self.pes[0].psum_in.next = 0.into();
-                self.pes[0].weight_in.next = self.weight_in.val();
-                for i in 1..self.pes.len() {
-                    self.pes[i].act_in.next = self.pes[i - 1].act_out.val();
-                    self.pes[i].psum_in.next = self.pes[i - 1].psum_out.val();
-                    self.pes[i].weight_in.next = self.pes[i - 1].weight_out.val();
-                }
-                // The last PE drives the outputs (rust-hdl indexes only with loop variables and literals, so
-                // "the last one" is the final iteration's assignment).
+                // Every PE takes the row's pixel; partial sums enter at PE 0 and weights at PE K-1. Each signal is
+                // assigned once (the last PE is the one-iteration loop `K-1..K`): an always block that assigns a
+                // signal twice glitches it in event-driven simulators, and two blocks glitching each other's inputs
+                // never settle (Icarus hangs).
                 for i in 0..self.pes.len() {
-                    self.psum_out.next = self.pes[i].psum_out.val();
-                    self.weight_out.next = self.pes[i].weight_out.val();
+                    self.pes[i].act_in.next = self.act_in.val();
                 }
+                self.pes[0].psum_in.next = self.psum_in.val();
+                for i in 1..self.pes.len() {
+                    self.pes[i].psum_in.next = self.pes[i - 1].psum_out.val();
+                }
+                for i in 0..(self.pes.len() - 1) {
+                    self.pes[i].weight_in.next = self.pes[i + 1].weight_out.val();
+                }
+                for i in (self.pes.len() - 1)..self.pes.len() {
+                    self.pes[i].weight_in.next = self.weight_in.val();
+                    self.psum_out.next = self.pes[i].psum_out.val();
+                }
+                self.weight_out.next = self.pes[0].weight_out.val();
             }
         }
 
@@ -114,7 +126,6 @@ macro_rules! define_conv_array {
             pub valid_out: Signal<Out, Bit>,
             pub rows: Vec<$row<ACC>>,
             pub lines: Vec<LineBuffer<AW>>,
-            out_q: DFF<Bits<ACC>>,
             col: DFF<Bits<16>>,
             row: DFF<Bits<8>>,
             col_ok: DFF<Bit>,
@@ -132,7 +143,6 @@ macro_rules! define_conv_array {
             k_minus_1_row: Constant<Bits<8>>,
             flag_tap: Constant<Bits<16>>,
             flag_in: Constant<Bits<16>>,
-            sum: Signal<Local, Bits<ACC>>,
             cur_col: Signal<Local, Bits<16>>,
             cur_row: Signal<Local, Bits<8>>,
             cur_col_ok: Signal<Local, Bit>,
@@ -165,9 +175,10 @@ macro_rules! define_conv_array {
                     off_neg: Default::default(),
                     sum_out: Default::default(),
                     valid_out: Default::default(),
-                    rows: (0..k).map(|_| $row::new(k, w)).collect(),
-                    lines: (1..k).map(|_| LineBuffer::new(width)).collect(),
-                    out_q: Default::default(),
+                    // Row d holds kernel row K-1-d; the rows after it in the chain (d + 1..K) hold (K-1-d)·K
+                    // products.
+                    rows: (0..k).map(|d| $row::new(k, w, (k - 1 - d) * k)).collect(),
+                    lines: (1..k).map(|_| LineBuffer::new(width - k)).collect(),
                     col: Default::default(),
                     row: Default::default(),
                     col_ok: Default::default(),
@@ -183,7 +194,6 @@ macro_rules! define_conv_array {
                     k_minus_1_row: Constant::new(Bits::<8>::from(k as u64 - 1)),
                     flag_tap: Constant::new(Bits::<16>::from(1u64 << $crate::conv::window_latency(k))),
                     flag_in: Constant::new(Bits::<16>::from(1u64)),
-                    sum: Default::default(),
                     cur_col: Default::default(),
                     cur_row: Default::default(),
                     cur_col_ok: Default::default(),
@@ -197,7 +207,7 @@ macro_rules! define_conv_array {
         impl<const ACC: usize, const AW: usize> Logic for $conv<ACC, AW> {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, out_q, col, row, col_ok, row_ok, flags, fresh, ended);
+                dff_setup!(self, clock, col, row, col_ok, row_ok, flags, fresh, ended);
                 for d in 0..self.rows.len() {
                     self.rows[d].clock.next = self.clock.val();
                     self.rows[d].enable.next = self.valid_in.val();
@@ -209,10 +219,10 @@ macro_rules! define_conv_array {
                     self.lines[j].clock.next = self.clock.val();
                     self.lines[j].enable.next = self.valid_in.val();
                 }
-                // Row d sees the stream delayed by d lines.
+                // Row d sees the stream delayed by d (W - K) pixels. Each signal is assigned once (see the row).
                 self.rows[0].act_in.next = self.pixel_in.val();
                 self.rows[0].weight_in.next = self.weight_in.val();
-                for j in 0..self.lines.len() {
+                for j in 0..self.lines.len().min(1) {
                     self.lines[j].data_in.next = self.pixel_in.val();
                 }
                 for j in 1..self.lines.len() {
@@ -222,13 +232,13 @@ macro_rules! define_conv_array {
                     self.rows[d].act_in.next = self.lines[d - 1].data_out.val();
                     self.rows[d].weight_in.next = self.rows[d - 1].weight_out.val();
                 }
-                for d in 0..self.rows.len() {
-                    self.weight_out.next = self.rows[d].weight_out.val();
+                // The partial sums run from row K-1 (kernel row 0) to row 0, whose last PE holds the window sum.
+                for d in 0..(self.rows.len() - 1) {
+                    self.rows[d].psum_in.next = self.rows[d + 1].psum_out.val();
                 }
-                // Adder chain over the row sums.
-                self.sum.next = self.rows[0].psum_out.val();
-                for d in 1..self.rows.len() {
-                    self.sum.next = self.sum.val() + self.rows[d].psum_out.val();
+                for d in (self.rows.len() - 1)..self.rows.len() {
+                    self.rows[d].psum_in.next = 0.into();
+                    self.weight_out.next = self.rows[d].weight_out.val();
                 }
                 // Position of the pixel being consumed, and whether its window lies inside the image.
                 // `col_ok` / `row_ok` register `col >= k - 1` / `row >= k - 1`, kept up to date as the counters
@@ -251,7 +261,6 @@ macro_rules! define_conv_array {
                 self.fresh.d.next = self.valid_in.val();
                 if self.valid_in.val() {
                     self.ended.d.next = self.cur_ended.val() | self.last.val();
-                    self.out_q.d.next = self.sum.val();
                     self.flags.d.next = self.flags.q.val() << 1;
                     if self.window_ok.val() {
                         self.flags.d.next = (self.flags.q.val() << 1) | self.flag_in.val();
@@ -283,7 +292,7 @@ macro_rules! define_conv_array {
                     self.flags.d.next = 0.into();
                     self.fresh.d.next = false;
                 }
-                self.sum_out.next = self.out_q.q.val();
+                self.sum_out.next = self.rows[0].psum_out.val();
                 self.valid_out.next = self.fresh.q.val() & ((self.flags.q.val() & self.flag_tap.val()) != 0);
             }
         }

@@ -11,8 +11,9 @@
 //! The ports, in order, are [`super::Ports::of`]'s list for [`super::Level::Engine`] (`params.json` and the test
 //! benches use that list; [`super::Ports::conforms`] checks it against the struct below).
 //! Latency (see [`super::Latency`]): a window's sums appear one cycle after the convolvers' (the cluster
-//! register), so one cycle after the rising edge that consumes the K + 1th pixel after the window's newest;
-//! without stalls, K + 3 cycles from the cycle presenting the newest pixel to the one with `valid_out` high.
+//! register), so one cycle after the rising edge that consumes the first pixel after the window's newest;
+//! without stalls, 3 cycles (at every K) from the cycle presenting the newest pixel to the one with `valid_out`
+//! high.
 //!
 //! # Requantizer (optional)
 //! With thresholds, each output channel's registered sum also drives a comparator bank

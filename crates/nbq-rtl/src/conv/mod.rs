@@ -1,4 +1,4 @@
-//! The k×k convolver (line buffers, systolic rows, row adder chain) and the cluster/engine around it; one
+//! The k×k convolver (line buffers and a transposed-form chain of PEs) and the cluster/engine around it; one
 //! definition each, instantiated for both PE kinds.
 
 #[macro_use]
@@ -16,11 +16,13 @@ use crate::widths::{bit, high_mask, low_mask, Widths, BUS_BITS};
 pub use line_buffer::LineBuffer;
 pub use ports::{Dir, Latency, Level, Port, Ports, Role, Shape};
 
-/// Consumed pixels from a window's newest pixel to its sum on `sum_out` of a k×k convolver: K for the row's
-/// systolic chain plus 1 for the PEs' input register (see [`mod@array`]). An image's last windows need this many
-/// further pixels (the next image's, or flush pixels). The whole latency of a block is [`Latency`].
+/// Consumed pixels from a window's newest pixel to its sum on `sum_out` of a k×k convolver: 1 at every k, the
+/// PEs' pixel register (the transposed chain adds the newest pixel's products last, see [`mod@array`]). An
+/// image's last window needs this many further pixels (the next image's, or a flush pixel). The whole latency of
+/// a block is [`Latency`].
 pub const fn window_latency(k: usize) -> usize {
-    k + 1
+    let _ = k;
+    1
 }
 
 /// Codes the weight bus ([`BUS_BITS`] wide) carries per loading cycle for `code_bits`-bit weights (`BUS_BITS` for

@@ -8,8 +8,8 @@
 //! fields in order, with a `Vec` of signals becoming `name$0`, `name$1`, ... (rust-hdl's naming).
 //!
 //! Latency ([`Latency`]): a convolver's window sums appear right after the rising edge that consumes the
-//! [`super::window_latency`]`(k)` = (k + 1)th pixel after the window's newest (see [`super::array`]). An engine
-//! registers them once more, a cycle later (see [`super::engine`]).
+//! [`super::window_latency`]`(k)` = 1st pixel after the window's newest, at every k (see [`super::array`]). An
+//! engine registers them once more, a cycle later (see [`super::engine`]).
 
 use crate::config::{DesignConfig, PeKind};
 use crate::pe::SHIFT_BITS;
@@ -350,8 +350,8 @@ impl Probe for TopPorts {
 /// pass through `registers` further registers that advance on every edge, stall or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Latency {
-    /// Consumed pixels: [`super::window_latency`]`(k)` = k + 1 (K for a row's systolic chain, 1 for the PEs'
-    /// pixel register).
+    /// Consumed pixels: [`super::window_latency`]`(k)` = 1 (the PEs' pixel register; the transposed chain adds
+    /// the newest pixel's products last).
     pub pixels: usize,
     /// Registers after the convolver's output: 0 for a convolver, 1 for an engine (the cluster adder's).
     pub registers: usize,
@@ -375,7 +375,7 @@ impl Latency {
     }
 
     /// Without stalls: cycles from the one that presents a window's newest pixel to the one in which
-    /// `valid_out` is high with its sums, `pixels + registers + 1` (k + 3 for an engine: 6 at k = 3).
+    /// `valid_out` is high with its sums, `pixels + registers + 1` (3 for an engine, at every k).
     pub const fn cycles(self) -> usize {
         self.pixels + self.after_pixel()
     }
@@ -452,8 +452,9 @@ mod tests {
 
     #[test]
     fn latency_of_the_convolver_and_the_engine() {
-        assert_eq!(Latency::of(3, Level::Convolver), Latency { pixels: 4, registers: 0 });
-        assert_eq!((Latency::of(3, Level::Engine).after_pixel(), Latency::of(3, Level::Engine).cycles()), (2, 6));
-        assert_eq!((Latency::of(1, Level::Convolver).cycles(), Latency::of(7, Level::Engine).cycles()), (3, 10));
+        // The transposed chain: one consumed pixel at every k.
+        assert_eq!(Latency::of(3, Level::Convolver), Latency { pixels: 1, registers: 0 });
+        assert_eq!((Latency::of(3, Level::Engine).after_pixel(), Latency::of(3, Level::Engine).cycles()), (2, 3));
+        assert_eq!((Latency::of(1, Level::Convolver).cycles(), Latency::of(7, Level::Engine).cycles()), (2, 3));
     }
 }

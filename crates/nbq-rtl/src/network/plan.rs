@@ -13,7 +13,7 @@
 //! they give 9,267 (10,790 images/s at 100 MHz) for three more RAM4K (24 to 27: the second slots).
 //!
 //! A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner. A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
-//! `k + 1` flush pixels, and waits for its last window. The window sums of input channel `c` are added to the
+//! one flush pixel (the engine's latency), and waits for its last window. The window sums of input channel `c` are added to the
 //! tile's partial sums (one block RAM per output channel); after the last input channel the totals pass the
 //! layer's comparator bank, then the 2×2 max-pool, and are written to the next layer's input memory. The fully
 //! connected head reads the last feature map in PyTorch's flatten order, one feature per cycle, and adds
@@ -218,12 +218,16 @@ impl NetPlan {
     fn conv(net: &IntNet, l: usize, layer: ConvLayer, pm: usize, p_in: usize) -> Result<ConvPlan, NetError> {
         let (c, m, k, h, w) = (layer.in_channels, layer.out_channels, layer.k, layer.in_height, layer.in_width);
         let what = format!("conv layer {l}");
-        // The flush that follows each pass must complete no window of its own (its k + 1 pixels start a fresh
-        // image and must stay in its first k - 1 rows), or its sums would come out during the next pass.
-        if k < 2 || k + 1 > w * (k - 1) {
+        // The flush that follows each pass must complete no window of its own (its pixels start a fresh image and
+        // must stay in its first k - 1 rows), or its sums would come out during the next pass.
+        let flush = crate::conv::window_latency(k);
+        if k < 2 || flush > w * (k - 1) {
             return Err(unsupported(
                 what,
-                format!("a {k}x{k} kernel on {w}-pixel rows; the network top needs k >= 2 and k + 1 <= W * (k - 1)"),
+                format!(
+                    "a {k}x{k} kernel on {w}-pixel rows; the network top needs k >= 2 and its {flush}-pixel flush \
+                     within W * (k - 1) pixels"
+                ),
             ));
         }
         if layer.out_bits > 8 || layer.out_bits == 0 {

@@ -51,11 +51,18 @@ pub struct MulPe<const ACC: usize> {
 }
 
 impl<const ACC: usize> MulPe<ACC> {
+    /// The largest left shift a product's weight amounts to: 15 for a 16-bit two's complement weight
+    /// (-2^15 times the most negative pixel).
+    pub fn max_shift(_w: Widths) -> usize {
+        BUS_BITS - 1
+    }
+
     /// Panics on widths the design config rejects first.
     pub fn new(w: Widths) -> Self {
         assert!((2..=16).contains(&w.act), "activation bits {} outside 2..=16", w.act);
         assert!(w.code == 16, "the multiplier PE takes 16-bit weights, not {}", w.code);
-        assert!((32..=ACC).contains(&w.acc), "accumulator bits {} outside 32..={ACC}", w.acc);
+        assert!(w.acc > w.act && w.acc <= ACC, "accumulator bits {} outside {}..={ACC}", w.acc, w.act + 1);
+        assert!(ACC >= 32, "accumulator tier {ACC} must hold the 32-bit product");
         Self {
             clock: Default::default(),
             enable: Default::default(),

@@ -14,9 +14,10 @@
 //! * `psum_out`: `psum_in + term(code) * x`, with `x` the `act_in` of the previous enabled edge, reduced to ACC
 //!   bits and sign-extended to the tier; registered, latency 1 enabled edge. Computing from the registered pixel
 //!   keeps block-RAM outputs and long routes off the arithmetic path (the line buffers feed PEs directly).
-//! * `act_out`: the pixel sign-extended to 16 bits, through two registers: latency 2 enabled edges. Pixels move
-//!   along a chain of PEs at half the speed of the partial sums: the systolic FIR arrangement in which chained PEs
-//!   compute a convolution with their weights held in place.
+//! * `act_out`: the pixel sign-extended to 16 bits, through two registers: latency 2 enabled edges, for a
+//!   systolic chain (pixels at half the speed of the partial sums). nbq's convolver does not use it: its
+//!   transposed chain gives every PE of a row the row's pixel (see `conv::array`), and synthesis removes the
+//!   unused registers.
 //!
 //! Code decoding as in `nbq_quant::code`: sign bit n-1, magnitude `m` below it; `m = 0` is zero (the unused
 //! "negative zero" code too); otherwise shift = `m - 1 + offset`. For n = 1 the code is the sign and
@@ -80,6 +81,7 @@ pub struct ShiftPe<const ACC: usize> {
     is_zero: Signal<Local, Bit>,
     sel: Signal<Local, Bits<4>>,
     low_bits: Constant<Bits<SHIFT_BITS>>,
+    sel_mask: Constant<Bits<4>>,
     stage: Signal<Local, Bits<ACC>>,
     product: Signal<Local, Bits<ACC>>,
     addend: Signal<Local, Bits<ACC>>,
@@ -91,6 +93,11 @@ pub struct ShiftPe<const ACC: usize> {
 }
 
 impl<const ACC: usize> ShiftPe<ACC> {
+    /// The largest left shift of a pixel in a product: the design's.
+    pub fn max_shift(w: Widths) -> usize {
+        w.shift
+    }
+
     /// Panics on widths the design config rejects first.
     pub fn new(w: Widths) -> Self {
         assert!((2..=16).contains(&w.act), "activation bits {} outside 2..=16", w.act);
@@ -138,6 +145,8 @@ impl<const ACC: usize> ShiftPe<ACC> {
             is_zero: Default::default(),
             sel: Default::default(),
             low_bits: Constant::new(Bits::<SHIFT_BITS>::from(3u64)),
+            // Low shift amounts above the design's largest are never selected: their flip-flops are constants.
+            sel_mask: Constant::new(low_mask((w.shift + 1).min(4))),
             stage: Default::default(),
             product: Default::default(),
             addend: Default::default(),
@@ -184,7 +193,7 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
         if self.load.val() {
             self.code.d.next = self.weight_in.val() & self.code_mask.val();
             self.neg_q.d.next = self.negative.val() & !self.is_zero.val();
-            self.sel_q.d.next = self.sel.val();
+            self.sel_q.d.next = self.sel.val() & self.sel_mask.val();
             // Only the stages a design's largest shift needs: offsets beyond the design's are not supported.
             self.shift_hi_q.d.next = self.shift.val() & self.shift_mask.val() & !self.low_bits.val();
         }

@@ -10,6 +10,8 @@ module top(clock,enable,data_in,data_out);
     
     // Constant declarations
     localparam  last = 4'h6;
+    localparam  passthrough = 1'b0;
+    localparam  one = 1'b0;
     
     // Stub signals
     reg  [3:0] ram$read_address;
@@ -22,6 +24,9 @@ module top(clock,enable,data_in,data_out);
     reg  [3:0] ptr$d;
     wire  [3:0] ptr$q;
     reg  ptr$clock;
+    reg  [15:0] hold$d;
+    wire  [15:0] hold$q;
+    reg  hold$clock;
     
     // Local signals
     reg  [3:0] next_ptr;
@@ -41,11 +46,18 @@ module top(clock,enable,data_in,data_out);
         .q(ptr$q),
         .clock(ptr$clock)
     );
+    top$hold hold(
+        .d(hold$d),
+        .q(hold$q),
+        .clock(hold$clock)
+    );
     
     // Update code
     always @(*) begin
         ptr$clock = clock;
+        hold$clock = clock;
         ptr$d = ptr$q;
+        hold$d = hold$q;
         ram$read_clock = clock;
         ram$write_clock = clock;
         next_ptr = ptr$q + 32'h1;
@@ -60,10 +72,40 @@ module top(clock,enable,data_in,data_out);
             ram$read_address = next_ptr;
             ptr$d = next_ptr;
         end
-        data_out = ram$read_data;
+        if (enable) begin
+            hold$d = data_in;
+        end
+        if (passthrough) begin
+            data_out = data_in;
+        end
+        else if (one) begin
+            data_out = hold$q;
+        end
+        else begin
+            data_out = ram$read_data;
+        end
     end
     
 endmodule // top
+
+
+module top$hold(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$hold
 
 
 module top$ptr(d,q,clock);

@@ -30,6 +30,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     localparam  acc_sign = 32'h800000;
     localparam  acc_ext = 32'hff000000;
     localparam  low_bits = 8'h3;
+    localparam  sel_mask = 4'h7;
     localparam  ones = 32'hffffffff;
     localparam  one = 32'h1;
     
@@ -153,7 +154,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         if (load) begin
             code$d = weight_in & code_mask;
             neg_q$d = negative & ~is_zero;
-            sel_q$d = sel;
+            sel_q$d = sel & sel_mask;
             shift_hi_q$d = shift & shift_mask & ~low_bits;
         end
         weight_out = code$q;
