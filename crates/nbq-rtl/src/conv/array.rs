@@ -141,6 +141,7 @@ macro_rules! define_conv_array {
             k_minus_2_col: Constant<Bits<16>>,
             k_minus_2_row: Constant<Bits<8>>,
             k_minus_1_row: Constant<Bits<8>>,
+            row_mask: Constant<Bits<8>>,
             flag_tap: Constant<Bits<16>>,
             flag_in: Constant<Bits<16>>,
             cur_col: Signal<Local, Bits<16>>,
@@ -192,6 +193,8 @@ macro_rules! define_conv_array {
                     k_minus_2_col: Constant::new(Bits::<16>::from(k.saturating_sub(2) as u64)),
                     k_minus_2_row: Constant::new(Bits::<8>::from(k.saturating_sub(2) as u64)),
                     k_minus_1_row: Constant::new(Bits::<8>::from(k as u64 - 1)),
+                    // The row counter stops at k - 1: only its bits are flip-flops.
+                    row_mask: Constant::new($crate::widths::low_mask::<8>($crate::widths::bits_of(k - 1))),
                     flag_tap: Constant::new(Bits::<16>::from(1u64 << $crate::conv::window_latency(k))),
                     flag_in: Constant::new(Bits::<16>::from(1u64)),
                     cur_col: Default::default(),
@@ -244,7 +247,7 @@ macro_rules! define_conv_array {
                 // `col_ok` / `row_ok` register `col >= k - 1` / `row >= k - 1`, kept up to date as the counters
                 // move, so no comparison lies on the path to the output flags (for k = 1 both always hold).
                 self.cur_col.next = self.col.q.val();
-                self.cur_row.next = self.row.q.val();
+                self.cur_row.next = self.row.q.val() & self.row_mask.val();
                 self.cur_col_ok.next = self.col_ok.q.val() | self.k_is_1.val();
                 self.cur_row_ok.next = self.row_ok.q.val() | self.k_is_1.val();
                 // `ended`: the image's last pixel (`last`) has been consumed, so the pixels until the next `clear`
@@ -272,7 +275,7 @@ macro_rules! define_conv_array {
                     if self.cur_col.val() == self.last_col.val() {
                         self.col.d.next = 0.into();
                         self.col_ok.d.next = self.k_is_1.val();
-                        self.row.d.next = self.cur_row.val() + 1;
+                        self.row.d.next = (self.cur_row.val() + 1) & self.row_mask.val();
                         self.row_ok.d.next = self.cur_row_ok.val() | (self.cur_row.val() == self.k_minus_2_row.val());
                         if self.cur_row.val() == self.k_minus_1_row.val() {
                             self.row.d.next = self.cur_row.val();

@@ -8,7 +8,9 @@
 //! * `off_pos`, `off_neg` ([`SHIFT_BITS`] = 8 bits): GSNQ's per-sign shift offsets of the layer (0 for symmetric
 //!   methods), sampled while `load` is high: the PE decodes the code into sign, zero flag and shift amount as it
 //!   loads, so the offsets must be valid during loading (they are per-layer constants) and may change only with a
-//!   reload. Until the first load the PE holds the zero weight (as the multiplier PE does).
+//!   reload. Until the first load the PE holds the zero weight (as the multiplier PE does). A design without
+//!   offsets at n = 2 or 3 decodes the held code in the datapath instead and ignores both ports
+//!   ([`ShiftPe::decodes_held_code`]).
 //! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
 //! * `act_in` (16 bits; the low A bits are the two's complement pixel, the rest is ignored), `psum_in` (ACC tier).
 //! * `psum_out`: `psum_in + term(code) * x`, with `x` the `act_in` of the previous enabled edge, reduced to ACC
@@ -82,6 +84,10 @@ pub struct ShiftPe<const ACC: usize> {
     sel: Signal<Local, Bits<4>>,
     low_bits: Constant<Bits<SHIFT_BITS>>,
     sel_mask: Constant<Bits<4>>,
+    direct: Constant<Bit>,
+    dec_in: Signal<Local, Bits<BUS_BITS>>,
+    sel_use: Signal<Local, Bits<4>>,
+    neg_use: Signal<Local, Bit>,
     stage: Signal<Local, Bits<ACC>>,
     product: Signal<Local, Bits<ACC>>,
     addend: Signal<Local, Bits<ACC>>,
@@ -96,6 +102,15 @@ impl<const ACC: usize> ShiftPe<ACC> {
     /// The largest left shift of a pixel in a product: the design's.
     pub fn max_shift(w: Widths) -> usize {
         w.shift
+    }
+
+    /// Whether the datapath decodes the held code itself instead of registering its decoded form at load: for
+    /// n = 2 and 3 without GSNQ offsets (the design's largest shift is the code's own, 2^(n-1) - 2), where the
+    /// decode folds into the shifter's first stage (a 2-bit magnitude selects among three pixels) and the sign
+    /// and select flip-flops are saved. Such a design ignores `off_pos`/`off_neg`, which it requires to be 0.
+    /// Not for n = 1, whose zero code does not exist (the PE must hold the zero weight until the first load).
+    pub fn decodes_held_code(w: Widths) -> bool {
+        (2..=3).contains(&w.code) && w.shift + 2 == 1 << (w.code - 1)
     }
 
     /// Panics on widths the design config rejects first.
@@ -147,6 +162,10 @@ impl<const ACC: usize> ShiftPe<ACC> {
             low_bits: Constant::new(Bits::<SHIFT_BITS>::from(3u64)),
             // Low shift amounts above the design's largest are never selected: their flip-flops are constants.
             sel_mask: Constant::new(low_mask((w.shift + 1).min(4))),
+            direct: Constant::new(Self::decodes_held_code(w)),
+            dec_in: Default::default(),
+            sel_use: Default::default(),
+            neg_use: Default::default(),
             stage: Default::default(),
             product: Default::default(),
             addend: Default::default(),
@@ -164,12 +183,19 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
     fn update(&mut self) {
         dff_setup!(self, clock, code, neg_q, sel_q, shift_hi_q, act_q1, act_q2, psum_q);
         // Decode the code arriving on the weight chain: sign, magnitude, shift (registered with the code when it
-        // loads, so the datapath below starts from flip-flops).
-        self.negative.next = (self.weight_in.val() & self.code_sign.val()) != 0;
-        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.weight_in.val() & self.mag_mask.val());
+        // loads, so the datapath below starts from flip-flops); or, where `direct`, the held code.
+        self.dec_in.next = self.weight_in.val();
+        if self.direct.val() {
+            self.dec_in.next = self.code.q.val();
+        }
+        self.negative.next = (self.dec_in.val() & self.code_sign.val()) != 0;
+        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.dec_in.val() & self.mag_mask.val());
         self.offset.next = self.off_pos.val();
         if self.negative.val() {
             self.offset.next = self.off_neg.val();
+        }
+        if self.direct.val() {
+            self.offset.next = 0.into();
         }
         self.is_zero.next = false;
         self.shift.next = self.offset.val();
@@ -198,6 +224,23 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
             self.shift_hi_q.d.next = self.shift.val() & self.shift_mask.val() & !self.low_bits.val();
         }
         self.weight_out.next = self.code.q.val();
+        self.sel_use.next = self.sel_q.q.val();
+        self.neg_use.next = self.neg_q.q.val();
+        if self.direct.val() {
+            // Magnitude m selects shift m - 1, written as comparisons (logic that merges into the shifter's
+            // first stage) rather than the subtraction above (a carry chain per PE).
+            self.sel_use.next = 0.into();
+            if self.mag.val() == 1 {
+                self.sel_use.next = 1.into();
+            }
+            if self.mag.val() == 2 {
+                self.sel_use.next = 2.into();
+            }
+            if self.mag.val() == 3 {
+                self.sel_use.next = 4.into();
+            }
+            self.neg_use.next = self.negative.val() & (self.mag.val() != 0);
+        }
         // Explicit sign extension: A bits to the bus, then the bus to the accumulator tier.
         self.a16.next = self.act_in.val() & self.act_mask.val();
         if (self.act_in.val() & self.act_sign.val()) != 0 {
@@ -210,23 +253,23 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
         // Shift by the low two bits with the one-hot select (two LUT levels on a 4-input-LUT fabric), then by
         // the rest.
         self.stage.next = 0.into();
-        if self.sel_q.q.val().get_bit(0) {
+        if self.sel_use.val().get_bit(0) {
             self.stage.next = self.stage.val() | self.ext.val();
         }
-        if self.sel_q.q.val().get_bit(1) {
+        if self.sel_use.val().get_bit(1) {
             self.stage.next = self.stage.val() | (self.ext.val() << 1);
         }
-        if self.sel_q.q.val().get_bit(2) {
+        if self.sel_use.val().get_bit(2) {
             self.stage.next = self.stage.val() | (self.ext.val() << 2);
         }
-        if self.sel_q.q.val().get_bit(3) {
+        if self.sel_use.val().get_bit(3) {
             self.stage.next = self.stage.val() | (self.ext.val() << 3);
         }
         self.product.next = self.stage.val() << self.shift_hi_q.q.val();
         // psum ± product in one carry chain: subtracting adds the complement and a carry in.
         self.addend.next = self.product.val();
         self.carry_in.next = 0.into();
-        if self.neg_q.q.val() {
+        if self.neg_use.val() {
             self.addend.next = self.product.val() ^ self.ones.val();
             self.carry_in.next = self.one.val();
         }

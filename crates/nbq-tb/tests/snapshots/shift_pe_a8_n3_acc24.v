@@ -31,6 +31,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     localparam  acc_ext = 32'hff000000;
     localparam  low_bits = 8'h3;
     localparam  sel_mask = 4'h7;
+    localparam  direct = 1'b1;
     localparam  ones = 32'hffffffff;
     localparam  one = 32'h1;
     
@@ -66,6 +67,9 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     reg  [7:0] shift;
     reg  is_zero;
     reg  [3:0] sel;
+    reg  [15:0] dec_in;
+    reg  [3:0] sel_use;
+    reg  neg_use;
     reg  [31:0] stage;
     reg  [31:0] product;
     reg  [31:0] addend;
@@ -126,11 +130,18 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         act_q1$d = act_q1$q;
         act_q2$d = act_q2$q;
         psum_q$d = psum_q$q;
-        negative = (weight_in & code_sign) != 32'h0;
-        mag = ((weight_in & mag_mask) & 8'hff);
+        dec_in = weight_in;
+        if (direct) begin
+            dec_in = code$q;
+        end
+        negative = (dec_in & code_sign) != 32'h0;
+        mag = ((dec_in & mag_mask) & 8'hff);
         offset = off_pos;
         if (negative) begin
             offset = off_neg;
+        end
+        if (direct) begin
+            offset = 32'h0;
         end
         is_zero = 1'b0;
         shift = offset;
@@ -158,6 +169,21 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
             shift_hi_q$d = shift & shift_mask & ~low_bits;
         end
         weight_out = code$q;
+        sel_use = sel_q$q;
+        neg_use = neg_q$q;
+        if (direct) begin
+            sel_use = 32'h0;
+            if (mag == 32'h1) begin
+                sel_use = 32'h1;
+            end
+            if (mag == 32'h2) begin
+                sel_use = 32'h2;
+            end
+            if (mag == 32'h3) begin
+                sel_use = 32'h4;
+            end
+            neg_use = negative & (mag != 32'h0);
+        end
         a16 = act_in & act_mask;
         if ((act_in & act_sign) != 32'h0) begin
             a16 = (act_in & act_mask) | act_ext;
@@ -167,22 +193,22 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
             ext = ((act_q1$q) & 32'hffffffff) | tier_ext;
         end
         stage = 32'h0;
-        if (sel_q$q[32'h0]) begin
+        if (sel_use[32'h0]) begin
             stage = stage | ext;
         end
-        if (sel_q$q[32'h1]) begin
+        if (sel_use[32'h1]) begin
             stage = stage | (ext << 32'h1);
         end
-        if (sel_q$q[32'h2]) begin
+        if (sel_use[32'h2]) begin
             stage = stage | (ext << 32'h2);
         end
-        if (sel_q$q[32'h3]) begin
+        if (sel_use[32'h3]) begin
             stage = stage | (ext << 32'h3);
         end
         product = stage << shift_hi_q$q;
         addend = product;
         carry_in = 32'h0;
-        if (neg_q$q) begin
+        if (neg_use) begin
             addend = product ^ ones;
             carry_in = one;
         end
