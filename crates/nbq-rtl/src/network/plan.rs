@@ -8,9 +8,9 @@
 //! images, so an image leaves every [`NetPlan::interval_cycles`] (the slowest layer) instead of the sum of all
 //! layers. Why this schedule, measured on the HX8K (README, `bench/README.md`): one engine reused by every layer
 //! must be as wide as the widest layer and needs a weight and partial-sum memory for all of them, while engines
-//! of (1, Pm) are small (an MNIST top of two engines, Pm (1, 3), is 6,867 of 7,680 logic cells); running them
+//! of (1, Pm) are small (an MNIST top of two engines, Pm (1, 3), is 5,800 of 7,680 logic cells); running them
 //! one after another left them idle most of the time (16,964 cycles per MNIST image at Pm (1, 3)), pipelined
-//! they give 9,267 (10,790 images/s at 100 MHz) for three more RAM4K (24 to 27: the second slots).
+//! they give 9,123 (10,960 images/s at 100 MHz) for three more RAM4K (24 to 27: the second slots).
 //!
 //! A layer runs `ceil(M / Pm) * C` passes, output-channel tile `t` outer and input channel `c` inner. A pass loads the engine's kernels (`k² * ceil(Pm / lanes)` cycles), streams the channel's `H * W` pixels and
 //! one flush pixel (the engine's latency), and waits for its last window. The window sums of input channel `c` are added to the
