@@ -50,6 +50,15 @@ fn shift_pe_a8_n3() {
     assert_shift::<32>(8, 3, 24);
 }
 
+/// n = 4 without offsets decodes its held code in the datapath (every shift 0..=6, the upper stage included);
+/// with offsets it decodes at load.
+#[test]
+fn shift_pe_a8_n4_both_decodes() {
+    assert!(ShiftPe::<32>::decodes_held_code(Widths { act: 8, code: 4, acc: 24, shift: 6 }));
+    assert!(!ShiftPe::<32>::decodes_held_code(Widths { act: 8, code: 4, acc: 24, shift: 9 }));
+    assert_shift::<32>(8, 4, 24);
+}
+
 #[test]
 fn shift_pe_a12_n5_full_tier() {
     assert_shift::<64>(12, 5, 64);

@@ -9,7 +9,7 @@
 //!   methods), sampled while `load` is high: the PE decodes the code into sign, zero flag and shift amount as it
 //!   loads, so the offsets must be valid during loading (they are per-layer constants) and may change only with a
 //!   reload. Until the first load the PE holds the zero weight (as the multiplier PE does). A design without
-//!   offsets at n = 2 or 3 decodes the held code in the datapath instead and ignores both ports
+//!   offsets at n = 2 to 4 ignores both ports and decodes the held code in the datapath
 //!   ([`ShiftPe::decodes_held_code`]).
 //! * `enable`: the datapath registers advance only on edges where it is high (a stall holds them).
 //! * `act_in` (16 bits; the low A bits are the two's complement pixel, the rest is ignored), `psum_in` (ACC tier).
@@ -88,6 +88,11 @@ pub struct ShiftPe<const ACC: usize> {
     dec_in: Signal<Local, Bits<BUS_BITS>>,
     sel_use: Signal<Local, Bits<4>>,
     neg_use: Signal<Local, Bit>,
+    hi_use: Signal<Local, Bits<SHIFT_BITS>>,
+    sel_t: Signal<Local, Bits<4>>,
+    neg_t: Signal<Local, Bit>,
+    hi_t: Signal<Local, Bits<SHIFT_BITS>>,
+    four: Constant<Bits<SHIFT_BITS>>,
     stage: Signal<Local, Bits<ACC>>,
     product: Signal<Local, Bits<ACC>>,
     addend: Signal<Local, Bits<ACC>>,
@@ -104,13 +109,15 @@ impl<const ACC: usize> ShiftPe<ACC> {
         w.shift
     }
 
-    /// Whether the datapath decodes the held code itself instead of registering its decoded form at load: for
-    /// n = 2 and 3 without GSNQ offsets (the design's largest shift is the code's own, 2^(n-1) - 2), where the
-    /// decode folds into the shifter's first stage (a 2-bit magnitude selects among three pixels) and the sign
-    /// and select flip-flops are saved. Such a design ignores `off_pos`/`off_neg`, which it requires to be 0.
-    /// Not for n = 1, whose zero code does not exist (the PE must hold the zero weight until the first load).
+    /// Whether the datapath decodes the held code itself, by comparisons of its magnitude (shift = m - 1),
+    /// instead of registering its decoded form at load: for n = 2 to 4 without GSNQ offsets (the design's
+    /// largest shift is the code's own, 2^(n-1) - 2). The comparisons fold into the shifter's stages; the sign,
+    /// select and upper-shift flip-flops go, and so does the load-time subtraction with the offset ports (a carry
+    /// chain per PE, kept because the ports are live inputs). Such a design ignores `off_pos`/`off_neg`, which it
+    /// requires to be 0. Not for n = 1, whose zero code does not exist (the PE must hold the zero weight until the
+    /// first load).
     pub fn decodes_held_code(w: Widths) -> bool {
-        (2..=3).contains(&w.code) && w.shift + 2 == 1 << (w.code - 1)
+        (2..=4).contains(&w.code) && w.shift + 2 == 1 << (w.code - 1)
     }
 
     /// Panics on widths the design config rejects first.
@@ -166,6 +173,11 @@ impl<const ACC: usize> ShiftPe<ACC> {
             dec_in: Default::default(),
             sel_use: Default::default(),
             neg_use: Default::default(),
+            hi_use: Default::default(),
+            sel_t: Default::default(),
+            neg_t: Default::default(),
+            hi_t: Default::default(),
+            four: Constant::new(Bits::<SHIFT_BITS>::from(4u64)),
             stage: Default::default(),
             product: Default::default(),
             addend: Default::default(),
@@ -216,6 +228,26 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
                 self.sel.next = 8.into();
             }
         }
+        // Where `direct` (no offsets, m <= 7): magnitude m selects shift m - 1, as comparisons (logic that merges
+        // into the shifter's stages) rather than the subtraction above.
+        self.sel_t.next = 0.into();
+        self.hi_t.next = 0.into();
+        if (self.mag.val() == 1) | (self.mag.val() == 5) {
+            self.sel_t.next = 1.into();
+        }
+        if (self.mag.val() == 2) | (self.mag.val() == 6) {
+            self.sel_t.next = 2.into();
+        }
+        if (self.mag.val() == 3) | (self.mag.val() == 7) {
+            self.sel_t.next = 4.into();
+        }
+        if self.mag.val() == 4 {
+            self.sel_t.next = 8.into();
+        }
+        if (self.mag.val() == 5) | (self.mag.val() == 6) | (self.mag.val() == 7) {
+            self.hi_t.next = self.four.val();
+        }
+        self.neg_t.next = self.negative.val() & (self.mag.val() != 0);
         if self.load.val() {
             self.code.d.next = self.weight_in.val() & self.code_mask.val();
             self.neg_q.d.next = self.negative.val() & !self.is_zero.val();
@@ -226,20 +258,11 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
         self.weight_out.next = self.code.q.val();
         self.sel_use.next = self.sel_q.q.val();
         self.neg_use.next = self.neg_q.q.val();
+        self.hi_use.next = self.shift_hi_q.q.val();
         if self.direct.val() {
-            // Magnitude m selects shift m - 1, written as comparisons (logic that merges into the shifter's
-            // first stage) rather than the subtraction above (a carry chain per PE).
-            self.sel_use.next = 0.into();
-            if self.mag.val() == 1 {
-                self.sel_use.next = 1.into();
-            }
-            if self.mag.val() == 2 {
-                self.sel_use.next = 2.into();
-            }
-            if self.mag.val() == 3 {
-                self.sel_use.next = 4.into();
-            }
-            self.neg_use.next = self.negative.val() & (self.mag.val() != 0);
+            self.sel_use.next = self.sel_t.val();
+            self.neg_use.next = self.neg_t.val();
+            self.hi_use.next = self.hi_t.val();
         }
         // Explicit sign extension: A bits to the bus, then the bus to the accumulator tier.
         self.a16.next = self.act_in.val() & self.act_mask.val();
@@ -265,7 +288,7 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
         if self.sel_use.val().get_bit(3) {
             self.stage.next = self.stage.val() | (self.ext.val() << 3);
         }
-        self.product.next = self.stage.val() << self.shift_hi_q.q.val();
+        self.product.next = self.stage.val() << self.hi_use.val();
         // psum ± product in one carry chain: subtracting adds the complement and a carry in.
         self.addend.next = self.product.val();
         self.carry_in.next = 0.into();

@@ -32,6 +32,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     localparam  low_bits = 8'h3;
     localparam  sel_mask = 4'h7;
     localparam  direct = 1'b1;
+    localparam  four = 8'h4;
     localparam  ones = 32'hffffffff;
     localparam  one = 32'h1;
     
@@ -70,6 +71,10 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     reg  [15:0] dec_in;
     reg  [3:0] sel_use;
     reg  neg_use;
+    reg  [7:0] hi_use;
+    reg  [3:0] sel_t;
+    reg  neg_t;
+    reg  [7:0] hi_t;
     reg  [31:0] stage;
     reg  [31:0] product;
     reg  [31:0] addend;
@@ -162,6 +167,24 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
                 sel = 32'h8;
             end
         end
+        sel_t = 32'h0;
+        hi_t = 32'h0;
+        if ((mag == 32'h1) | (mag == 32'h5)) begin
+            sel_t = 32'h1;
+        end
+        if ((mag == 32'h2) | (mag == 32'h6)) begin
+            sel_t = 32'h2;
+        end
+        if ((mag == 32'h3) | (mag == 32'h7)) begin
+            sel_t = 32'h4;
+        end
+        if (mag == 32'h4) begin
+            sel_t = 32'h8;
+        end
+        if ((mag == 32'h5) | (mag == 32'h6) | (mag == 32'h7)) begin
+            hi_t = four;
+        end
+        neg_t = negative & (mag != 32'h0);
         if (load) begin
             code$d = weight_in & code_mask;
             neg_q$d = negative & ~is_zero;
@@ -171,18 +194,11 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         weight_out = code$q;
         sel_use = sel_q$q;
         neg_use = neg_q$q;
+        hi_use = shift_hi_q$q;
         if (direct) begin
-            sel_use = 32'h0;
-            if (mag == 32'h1) begin
-                sel_use = 32'h1;
-            end
-            if (mag == 32'h2) begin
-                sel_use = 32'h2;
-            end
-            if (mag == 32'h3) begin
-                sel_use = 32'h4;
-            end
-            neg_use = negative & (mag != 32'h0);
+            sel_use = sel_t;
+            neg_use = neg_t;
+            hi_use = hi_t;
         end
         a16 = act_in & act_mask;
         if ((act_in & act_sign) != 32'h0) begin
@@ -205,7 +221,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         if (sel_use[32'h3]) begin
             stage = stage | (ext << 32'h3);
         end
-        product = stage << shift_hi_q$q;
+        product = stage << hi_use;
         addend = product;
         carry_in = 32'h0;
         if (neg_use) begin
