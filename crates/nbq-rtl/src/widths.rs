@@ -32,9 +32,7 @@ impl Widths {
     pub fn shift_bits(&self) -> usize {
         bits_of(self.shift)
     }
-}
 
-impl Widths {
     /// The significant widths of a PE whose partial sum holds `terms` products whose weights shift A-bit pixels
     /// left by at most `max_shift` (the multiplier PE's 16-bit weights: 15): its accumulator is only as wide as
     /// that sum needs (never wider than `self.acc`), so a transposed row's early PEs register fewer bits. Exact:

@@ -85,7 +85,7 @@ pub struct ShiftPe<const ACC: usize> {
     low_bits: Constant<Bits<SHIFT_BITS>>,
     sel_mask: Constant<Bits<4>>,
     direct: Constant<Bit>,
-    dec_in: Signal<Local, Bits<BUS_BITS>>,
+    held_mag: Signal<Local, Bits<SHIFT_BITS>>,
     sel_use: Signal<Local, Bits<4>>,
     neg_use: Signal<Local, Bit>,
     hi_use: Signal<Local, Bits<SHIFT_BITS>>,
@@ -170,7 +170,7 @@ impl<const ACC: usize> ShiftPe<ACC> {
             // Low shift amounts above the design's largest are never selected: their flip-flops are constants.
             sel_mask: Constant::new(low_mask((w.shift + 1).min(4))),
             direct: Constant::new(Self::decodes_held_code(w)),
-            dec_in: Default::default(),
+            held_mag: Default::default(),
             sel_use: Default::default(),
             neg_use: Default::default(),
             hi_use: Default::default(),
@@ -195,19 +195,12 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
     fn update(&mut self) {
         dff_setup!(self, clock, code, neg_q, sel_q, shift_hi_q, act_q1, act_q2, psum_q);
         // Decode the code arriving on the weight chain: sign, magnitude, shift (registered with the code when it
-        // loads, so the datapath below starts from flip-flops); or, where `direct`, the held code.
-        self.dec_in.next = self.weight_in.val();
-        if self.direct.val() {
-            self.dec_in.next = self.code.q.val();
-        }
-        self.negative.next = (self.dec_in.val() & self.code_sign.val()) != 0;
-        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.dec_in.val() & self.mag_mask.val());
+        // loads, so the datapath below starts from flip-flops); where `direct`, these registers go unused.
+        self.negative.next = (self.weight_in.val() & self.code_sign.val()) != 0;
+        self.mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.weight_in.val() & self.mag_mask.val());
         self.offset.next = self.off_pos.val();
         if self.negative.val() {
             self.offset.next = self.off_neg.val();
-        }
-        if self.direct.val() {
-            self.offset.next = 0.into();
         }
         self.is_zero.next = false;
         self.shift.next = self.offset.val();
@@ -228,26 +221,27 @@ impl<const ACC: usize> Logic for ShiftPe<ACC> {
                 self.sel.next = 8.into();
             }
         }
-        // Where `direct` (no offsets, m <= 7): magnitude m selects shift m - 1, as comparisons (logic that merges
-        // into the shifter's stages) rather than the subtraction above.
+        // Where `direct` (no offsets, m <= 7): the held code's magnitude m selects shift m - 1, as comparisons
+        // (logic that merges into the shifter's stages) rather than the subtraction above.
+        self.held_mag.next = bit_cast::<SHIFT_BITS, BUS_BITS>(self.code.q.val() & self.mag_mask.val());
         self.sel_t.next = 0.into();
         self.hi_t.next = 0.into();
-        if (self.mag.val() == 1) | (self.mag.val() == 5) {
+        if (self.held_mag.val() == 1) | (self.held_mag.val() == 5) {
             self.sel_t.next = 1.into();
         }
-        if (self.mag.val() == 2) | (self.mag.val() == 6) {
+        if (self.held_mag.val() == 2) | (self.held_mag.val() == 6) {
             self.sel_t.next = 2.into();
         }
-        if (self.mag.val() == 3) | (self.mag.val() == 7) {
+        if (self.held_mag.val() == 3) | (self.held_mag.val() == 7) {
             self.sel_t.next = 4.into();
         }
-        if self.mag.val() == 4 {
+        if self.held_mag.val() == 4 {
             self.sel_t.next = 8.into();
         }
-        if (self.mag.val() == 5) | (self.mag.val() == 6) | (self.mag.val() == 7) {
+        if (self.held_mag.val() == 5) | (self.held_mag.val() == 6) | (self.held_mag.val() == 7) {
             self.hi_t.next = self.four.val();
         }
-        self.neg_t.next = self.negative.val() & (self.mag.val() != 0);
+        self.neg_t.next = ((self.code.q.val() & self.code_sign.val()) != 0) & (self.held_mag.val() != 0);
         if self.load.val() {
             self.code.d.next = self.weight_in.val() & self.code_mask.val();
             self.neg_q.d.next = self.negative.val() & !self.is_zero.val();

@@ -68,7 +68,7 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
     reg  [7:0] shift;
     reg  is_zero;
     reg  [3:0] sel;
-    reg  [15:0] dec_in;
+    reg  [7:0] held_mag;
     reg  [3:0] sel_use;
     reg  neg_use;
     reg  [7:0] hi_use;
@@ -135,18 +135,11 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
         act_q1$d = act_q1$q;
         act_q2$d = act_q2$q;
         psum_q$d = psum_q$q;
-        dec_in = weight_in;
-        if (direct) begin
-            dec_in = code$q;
-        end
-        negative = (dec_in & code_sign) != 32'h0;
-        mag = ((dec_in & mag_mask) & 8'hff);
+        negative = (weight_in & code_sign) != 32'h0;
+        mag = ((weight_in & mag_mask) & 8'hff);
         offset = off_pos;
         if (negative) begin
             offset = off_neg;
-        end
-        if (direct) begin
-            offset = 32'h0;
         end
         is_zero = 1'b0;
         shift = offset;
@@ -167,24 +160,25 @@ module top(clock,enable,load,weight_in,weight_out,off_pos,off_neg,act_in,psum_in
                 sel = 32'h8;
             end
         end
+        held_mag = ((code$q & mag_mask) & 8'hff);
         sel_t = 32'h0;
         hi_t = 32'h0;
-        if ((mag == 32'h1) | (mag == 32'h5)) begin
+        if ((held_mag == 32'h1) | (held_mag == 32'h5)) begin
             sel_t = 32'h1;
         end
-        if ((mag == 32'h2) | (mag == 32'h6)) begin
+        if ((held_mag == 32'h2) | (held_mag == 32'h6)) begin
             sel_t = 32'h2;
         end
-        if ((mag == 32'h3) | (mag == 32'h7)) begin
+        if ((held_mag == 32'h3) | (held_mag == 32'h7)) begin
             sel_t = 32'h4;
         end
-        if (mag == 32'h4) begin
+        if (held_mag == 32'h4) begin
             sel_t = 32'h8;
         end
-        if ((mag == 32'h5) | (mag == 32'h6) | (mag == 32'h7)) begin
+        if ((held_mag == 32'h5) | (held_mag == 32'h6) | (held_mag == 32'h7)) begin
             hi_t = four;
         end
-        neg_t = negative & (mag != 32'h0);
+        neg_t = ((code$q & code_sign) != 32'h0) & (held_mag != 32'h0);
         if (load) begin
             code$d = weight_in & code_mask;
             neg_q$d = negative & ~is_zero;
