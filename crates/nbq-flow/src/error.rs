@@ -7,6 +7,12 @@ use nbq_tb::TbError;
 pub enum FlowError {
     #[error(transparent)]
     Tool(#[from] TbError),
+    /// A program of a PyPI package that is in neither the virtual environment nor PATH.
+    #[error(
+        "{tool} is not installed (looked for '{program}' in $NBQ_VENV/bin, the repository's .venv/bin and on \
+         PATH); install the PyPI package '{package}': {install} (scripts/setup.sh does this)"
+    )]
+    MissingPip { tool: &'static str, program: &'static str, package: &'static str, install: &'static str },
     #[error("cannot read Yosys's statistics: {0}")]
     Stat(String),
     #[error("cannot read nextpnr's report: {0}")]

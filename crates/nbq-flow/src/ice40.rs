@@ -38,6 +38,12 @@ pub struct Board {
     pub package: String,
     pub clock_mhz: f64,
     pub io_available: u64,
+    /// The speed grade, where the place-and-route tool takes one (ECP5).
+    #[serde(default)]
+    pub speed: Option<u32>,
+    /// The I/O standard of every pin, where the constraint format states one (ECP5's LPF).
+    #[serde(default)]
+    pub io_type: Option<String>,
     /// Top-level port (bit) name -> package pin.
     pub pins: BTreeMap<String, String>,
 }
@@ -45,11 +51,15 @@ pub struct Board {
 impl Board {
     /// The Alchitry Cu's table.
     pub fn alchitry_cu() -> Result<Board, FlowError> {
-        let b: Board =
-            toml::from_str(PIN_TABLE).map_err(|e| FlowError::PinTable { path: PIN_TABLE_PATH, why: e.to_string() })?;
+        Board::from_table(PIN_TABLE_PATH, PIN_TABLE)
+    }
+
+    /// The pin table `text` (from `path` in the repository), which must give every port a board top uses.
+    pub fn from_table(path: &'static str, text: &str) -> Result<Board, FlowError> {
+        let b: Board = toml::from_str(text).map_err(|e| FlowError::PinTable { path, why: e.to_string() })?;
         for port in ["clock", "leds[0]", "leds[1]", "leds[2]", "leds[7]", "uart_rx", "uart_tx"] {
             if !b.pins.contains_key(port) {
-                return Err(FlowError::PinTable { path: PIN_TABLE_PATH, why: format!("no pin for `{port}`") });
+                return Err(FlowError::PinTable { path, why: format!("no pin for `{port}`") });
             }
         }
         Ok(b)
@@ -187,18 +197,20 @@ fn packed_lcs(d: &std::path::Path, board: &Board) -> Result<u64, FlowError> {
         .ok_or_else(|| FlowError::PnrReport("the packer's report has no ICESTORM_LC count".into()))
 }
 
-/// Place-and-route of one netlist over several nextpnr seeds.
+/// Place-and-route of one netlist over several nextpnr seeds; `S` is the summary a flow parses from nextpnr's
+/// report.
 #[derive(Debug, Clone)]
-pub struct Routed {
-    /// The best seed's summary (the highest Fmax; the first such seed on a tie): its `top.asc` is the bitstream's.
-    pub best: PnrSummary,
+pub struct Routed<S = PnrSummary> {
+    /// The best seed's summary (the highest Fmax; the first such seed on a tie): its folder holds the bitstream's
+    /// routed design.
+    pub best: S,
     pub best_seed: u32,
     /// Fmax of every seed, in the order given.
     pub seeds: Vec<SeedFmax>,
     /// The best seed's nextpnr log and report.
     pub log: Vec<u8>,
     pub report: Vec<u8>,
-    /// The best seed's folder (holds `top.asc`).
+    /// The best seed's folder.
     pub dir: std::path::PathBuf,
 }
 
@@ -210,7 +222,7 @@ pub struct SeedFmax {
 }
 
 /// One seed's summary, nextpnr log and report.
-type SeedRun = (PnrSummary, Vec<u8>, Vec<u8>);
+pub(crate) type SeedRun<S> = (S, Vec<u8>, Vec<u8>);
 
 /// Most seeds one flow run places and routes.
 pub const MAX_SEEDS: usize = 32;
@@ -219,56 +231,74 @@ pub const MAX_SEEDS: usize = 32;
 /// each seed's Fmax and the best seed's results.
 fn route(d: &std::path::Path, board: &Board, seeds: &[u32]) -> Result<Routed, FlowError> {
     let freq = format!("{}", board.clock_mhz);
-    let jobs: Vec<crate::pool::Job<'_, SeedRun>> = seeds
+    let package = board.package.clone();
+    route_with(
+        d,
+        seeds,
+        |s| s.fmax_mhz,
+        move |seed, sub| {
+            let seed = seed.to_string();
+            let out = NEXTPNR.run(
+                &[
+                    "--hx8k",
+                    "--package",
+                    &package,
+                    "--json",
+                    "../netlist.json",
+                    "--pcf",
+                    "../top.pcf",
+                    "--asc",
+                    "top.asc",
+                    "--freq",
+                    &freq,
+                    "--seed",
+                    &seed,
+                    "--report",
+                    "nextpnr.json",
+                    // The post-placement timing optimisation: on the 87 %-full digits network top it lifted the worst
+                    // of seeds 1..=5 from 97.9 to 100.2 MHz (seed 5: 97.9 -> 106.9).
+                    "--opt-timing",
+                    // A missed clock target is reported (Fmax against the target), not an error.
+                    "--timing-allow-fail",
+                ],
+                sub,
+            )?;
+            let pnr_json = read_output(&sub.join("nextpnr.json"))?;
+            let pnr = parse_nextpnr_report(&String::from_utf8_lossy(&pnr_json))?;
+            Ok((pnr, [out.stdout, out.stderr].concat(), pnr_json))
+        },
+    )
+}
+
+/// Runs `job(seed, folder)` once per seed, each in its own folder `d/seed-N` (at most two at a time), and keeps
+/// the best seed by `fmax` (the first such seed on a tie).
+pub(crate) fn route_with<S: Send + Clone>(
+    d: &std::path::Path,
+    seeds: &[u32],
+    fmax: fn(&S) -> f64,
+    job: impl Fn(u32, &std::path::Path) -> Result<SeedRun<S>, FlowError> + Send + Sync + Clone,
+) -> Result<Routed<S>, FlowError> {
+    let jobs: Vec<crate::pool::Job<'_, SeedRun<S>>> = seeds
         .iter()
         .map(|&seed| {
-            let freq = freq.clone();
-            let package = board.package.clone();
             let sub = d.join(format!("seed-{seed}"));
-            let job = move || -> Result<SeedRun, FlowError> {
+            let job = job.clone();
+            let run = move || -> Result<SeedRun<S>, FlowError> {
                 std::fs::create_dir_all(&sub).map_err(|e| FlowError::Io { path: sub.clone(), source: e })?;
-                let seed = seed.to_string();
-                let out = NEXTPNR.run(
-                    &[
-                        "--hx8k",
-                        "--package",
-                        &package,
-                        "--json",
-                        "../netlist.json",
-                        "--pcf",
-                        "../top.pcf",
-                        "--asc",
-                        "top.asc",
-                        "--freq",
-                        &freq,
-                        "--seed",
-                        &seed,
-                        "--report",
-                        "nextpnr.json",
-                        // The post-placement timing optimisation: on the 87 %-full digits network top it lifted
-                        // the worst of seeds 1..=5 from 97.9 to 100.2 MHz (seed 5: 97.9 -> 106.9).
-                        "--opt-timing",
-                        // A missed clock target is reported (Fmax against the target), not an error.
-                        "--timing-allow-fail",
-                    ],
-                    &sub,
-                )?;
-                let pnr_json = read_output(&sub.join("nextpnr.json"))?;
-                let pnr = parse_nextpnr_report(&String::from_utf8_lossy(&pnr_json))?;
-                Ok((pnr, [out.stdout, out.stderr].concat(), pnr_json))
+                job(seed, &sub)
             };
-            (format!("seed {seed}"), Box::new(job) as Box<dyn FnOnce() -> _ + Send>)
+            (format!("seed {seed}"), Box::new(run) as Box<dyn FnOnce() -> _ + Send>)
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
     let results = crate::pool::pool(jobs, workers, &|_, _| {})?;
     let mut best = 0;
     for (i, r) in results.iter().enumerate() {
-        if r.0.fmax_mhz > results[best].0.fmax_mhz {
+        if fmax(&r.0) > fmax(&results[best].0) {
             best = i;
         }
     }
-    let seeds_fmax = seeds.iter().zip(&results).map(|(&seed, r)| SeedFmax { seed, fmax_mhz: r.0.fmax_mhz }).collect();
+    let seeds_fmax = seeds.iter().zip(&results).map(|(&seed, r)| SeedFmax { seed, fmax_mhz: fmax(&r.0) }).collect();
     let (summary, log, report) = results.into_iter().nth(best).expect("at least one seed");
     Ok(Routed {
         best: summary,
@@ -296,7 +326,7 @@ pub fn check_seeds(seeds: &[u32]) -> Result<Vec<u32>, FlowError> {
     Ok(seeds.to_vec())
 }
 
-impl Routed {
+impl<S> Routed<S> {
     /// Every seed's Fmax for the report, when more than one seed was routed (empty otherwise).
     pub fn spread(&self) -> Vec<SeedFmax> {
         if self.seeds.len() > 1 {
@@ -386,6 +416,23 @@ pub const STEPS: [&str; 6] = [
     "icepack",
 ];
 
+/// The Verilog a board flow synthesizes for design `c`: the self-testing board top (module `top`) and, for the
+/// design-alone figures, one convolver of the design (`Pn = Pm = 1`).
+pub(crate) struct SelfTestSources {
+    pub top: String,
+    pub convolver: String,
+}
+
+/// The self-test's vectors (kernel, image and golden sums from seed [`SEED`]), its board top, and one convolver.
+pub(crate) fn self_test_sources(c: &DesignConfig) -> Result<SelfTestSources, FlowError> {
+    let name = &c.name;
+    let data = nbq_tb::engine::self_test_data(c, u64::from(SEED))
+        .map_err(|why| FlowError::SelfTest { design: name.clone(), why })?;
+    let top = nbq_rtl::generate_self_test(c, &data)?;
+    let single = c.with(&format!("{name}'s single convolver"), |r| (r.pn, r.pm) = (Some(1), Some(1)))?;
+    Ok(SelfTestSources { top, convolver: nbq_rtl::generate(&single)?.verilog })
+}
+
 /// Runs the whole flow for `c`; `step(i)` is called as step `i` of [`STEPS`] starts. The board holds one
 /// convolver of the design (its Pn × Pm engine would need far more pins than the board has); the fit is checked
 /// first from one PE (k² of them are needed), then from the synthesized board top, before place-and-route.
@@ -394,14 +441,10 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     let board = Board::alchitry_cu()?;
     let name = &c.name;
     step(0);
-    let data = nbq_tb::engine::self_test_data(c, u64::from(SEED))
-        .map_err(|why| FlowError::SelfTest { design: name.clone(), why })?;
-    let top = nbq_rtl::generate_self_test(c, &data)?;
-    let single = c.with(&format!("{name}'s single convolver"), |r| (r.pn, r.pm) = (Some(1), Some(1)))?;
-    let convolver = nbq_rtl::generate(&single)?;
+    let SelfTestSources { top, convolver } = self_test_sources(c)?;
     let pe = nbq_rtl::generate_pe(c)?;
     let pcf = board.pcf();
-    let dir = workdir(&[("pe.v", &pe), ("design.v", &convolver.verilog), ("top.v", &top), ("top.pcf", &pcf)])?;
+    let dir = workdir(&[("pe.v", &pe), ("design.v", &convolver), ("top.v", &top), ("top.pcf", &pcf)])?;
     let d = dir.path();
     let read = |file: &str| read_output(&d.join(file));
 

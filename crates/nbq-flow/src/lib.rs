@@ -2,6 +2,7 @@
 //! checked and its output kept in the error; results are parsed from the tools' machine-readable outputs.
 
 pub mod compare;
+pub mod ecp5;
 mod error;
 pub mod ice40;
 pub mod pool;

@@ -7,15 +7,16 @@ use crate::target::Target;
 /// Resource counts of a synthesized design (fields a target does not have are 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Resources {
-    /// Look-up tables (Xilinx LUT1..LUT6) or logic cells (iCE40 SB_LUT4).
+    /// Look-up tables (Xilinx LUT1..LUT6), logic cells (iCE40 SB_LUT4) or ECP5 logic cells (a LUT4 or half a
+    /// carry: nextpnr's TRELLIS_COMB; Yosys's LUT4 count before place-and-route).
     pub lut: u64,
     /// Flip-flops.
     pub ff: u64,
     /// Carry-chain cells (Xilinx CARRY4/CARRY8, iCE40 SB_CARRY).
     pub carry: u64,
-    /// DSP slices (DSP48E2).
+    /// DSP slices (DSP48E2) or ECP5 18×18 multipliers (MULT18X18D).
     pub dsp: u64,
-    /// Block RAM in 36 Kb equivalents (a RAMB18 counts one half) or iCE40 4 Kb blocks.
+    /// Block RAM in 36 Kb equivalents (a RAMB18 counts one half), iCE40 4 Kb blocks or ECP5 18 Kb EBR blocks.
     pub bram: f64,
     /// LUTs used as memory or shift registers.
     pub lutram: u64,
@@ -54,7 +55,11 @@ impl Report {
             format!("| {name} | {u} | {a} | {pct} |\n")
         };
         let (u, a) = (self.used, self.available);
-        let ice40 = self.target == Target::AlchitryCu;
+        let (lut, ram, lutram) = match self.target {
+            Target::AlchitryCu => ("logic cells", "RAM4K", "LUTRAM/SRL"),
+            Target::Zcu102 => ("LUT", "BRAM (36 Kb)", "LUTRAM/SRL"),
+            Target::Ecp5Ulx3s => ("logic cells (TRELLIS_COMB)", "EBR (DP16KD, 18 Kb)", "distributed RAM (RAMW)"),
+        };
         let mut s = format!(
             "{} on {} ({}), counts from {}\n\n| resource | used | available | use |\n|---|---:|---:|---:|\n",
             self.design,
@@ -62,22 +67,23 @@ impl Report {
             self.device,
             self.source
         );
-        s += &row(if ice40 { "logic cells" } else { "LUT" }, u.lut as f64, a.lut as f64);
+        s += &row(lut, u.lut as f64, a.lut as f64);
         s += &row("FF", u.ff as f64, a.ff as f64);
         s += &row("carry", u.carry as f64, a.carry as f64);
         if a.dsp > 0 {
             s += &row("DSP", u.dsp as f64, a.dsp as f64);
         }
-        s += &row(if ice40 { "RAM4K" } else { "BRAM (36 Kb)" }, u.bram, a.bram);
+        s += &row(ram, u.bram, a.bram);
         if a.lutram > 0 {
-            s += &row("LUTRAM/SRL", u.lutram as f64, a.lutram as f64);
+            s += &row(lutram, u.lutram as f64, a.lutram as f64);
         }
         if a.io > 0 {
             s += &row("IO", u.io as f64, a.io as f64);
         }
         if let Some(d) = self.design_alone {
+            let dsp = if a.dsp > 0 { format!(", {} DSP", d.dsp) } else { String::new() };
             s += &format!(
-                "\nThe design alone (without the self-test logic): {} LUT, {} FF, {} carry, {} RAM (Yosys).\n",
+                "\nThe design alone (without the self-test logic): {} LUT, {} FF, {} carry{dsp}, {} RAM (Yosys).\n",
                 d.lut, d.ff, d.carry, d.bram
             );
         }

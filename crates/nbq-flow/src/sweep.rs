@@ -67,8 +67,8 @@ pub fn design(
 pub const MAX_JOBS: usize = 10_000;
 
 /// Every job of `spec`, each design validated; more than [`MAX_JOBS`] is refused from the axes' lengths before
-/// any job is built. The Alchitry Cu flow places one convolver (its board top), so for that target the Pn and
-/// Pm axes collapse to (1, 1).
+/// any job is built. The Alchitry Cu and ULX3S flows place one convolver (their board top), so for those targets
+/// the Pn and Pm axes collapse to (1, 1).
 pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
     let kinds: Vec<(PeKind, Option<usize>)> = spec
         .pes
@@ -80,7 +80,7 @@ pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
         .collect();
     let shapes = |t: Target| -> Vec<(usize, usize)> {
         match t {
-            Target::AlchitryCu => vec![(1, 1)],
+            Target::AlchitryCu | Target::Ecp5Ulx3s => vec![(1, 1)],
             Target::Zcu102 => spec.pns.iter().flat_map(|&pn| spec.pms.iter().map(move |&pm| (pn, pm))).collect(),
         }
     };
@@ -89,7 +89,7 @@ pub fn expand(spec: &Spec) -> Result<Vec<Job>, FlowError> {
         .targets
         .iter()
         .map(|&t| match t {
-            Target::AlchitryCu => 1,
+            Target::AlchitryCu | Target::Ecp5Ulx3s => 1,
             Target::Zcu102 => spec.pns.len().saturating_mul(spec.pms.len()),
         })
         .fold(0, usize::saturating_add);

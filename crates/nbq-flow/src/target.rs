@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::FlowError;
 use crate::report::Report;
-use crate::{ice40, zcu102};
+use crate::{ecp5, ice40, zcu102};
 
 /// A board nbq synthesizes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,6 +16,10 @@ pub enum Target {
     AlchitryCu,
     /// Xilinx ZCU102 (XCZU9EG): Vivado script + XDC, open Yosys estimate
     Zcu102,
+    /// ULX3S (ECP5 LFE5U-85F): open flow (YoWASP Yosys and nextpnr-ecp5) to a bitstream with a self-test
+    #[serde(rename = "ecp5-ulx3s")]
+    #[cfg_attr(feature = "clap", value(name = "ecp5-ulx3s"))]
+    Ecp5Ulx3s,
 }
 
 impl Target {
@@ -23,6 +27,7 @@ impl Target {
         match self {
             Target::AlchitryCu => "alchitry-cu",
             Target::Zcu102 => "zcu102",
+            Target::Ecp5Ulx3s => "ecp5-ulx3s",
         }
     }
 
@@ -31,7 +36,13 @@ impl Target {
         match self {
             Target::AlchitryCu => &ice40::STEPS,
             Target::Zcu102 => &["Yosys synth_xilinx -family xcup"],
+            Target::Ecp5Ulx3s => &ecp5::STEPS,
         }
+    }
+
+    /// Whether the flow places and routes (and so takes nextpnr seeds).
+    pub fn routes(self) -> bool {
+        self != Target::Zcu102
     }
 }
 
@@ -39,7 +50,7 @@ impl Target {
 pub type Files = Vec<(String, Vec<u8>)>;
 
 /// Runs `target`'s flow on `c`: the report and the files of the output folder (without the report files).
-/// `seeds` are the nextpnr seeds to route (alchitry-cu; empty: [`ice40::SEED`] alone).
+/// `seeds` are the nextpnr seeds to route (alchitry-cu, ecp5-ulx3s; empty: [`ice40::SEED`] alone).
 pub fn synthesize(
     c: &DesignConfig,
     target: Target,
@@ -49,6 +60,10 @@ pub fn synthesize(
     match target {
         Target::AlchitryCu => {
             let b = ice40::build(c, seeds, step)?;
+            Ok((b.report, b.files))
+        }
+        Target::Ecp5Ulx3s => {
+            let b = ecp5::build(c, seeds, step)?;
             Ok((b.report, b.files))
         }
         Target::Zcu102 => {

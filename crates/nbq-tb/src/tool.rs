@@ -35,7 +35,13 @@ impl Tool {
     /// Runs the program with `args` in `dir`; a non-zero exit is an error carrying stdout and stderr.
     pub fn run(&self, args: &[&str], dir: &Path) -> Result<Output, TbError> {
         let program = if self.program.contains('/') { dir.join(self.program) } else { self.program.into() };
-        let out = Command::new(&program).args(args).current_dir(dir).output().map_err(|e| {
+        self.run_program(&program, args, dir)
+    }
+
+    /// Runs this tool from `program` (a path the caller resolved, or a name looked up on PATH) with `args` in
+    /// `dir`; a non-zero exit is an error carrying stdout and stderr.
+    pub fn run_program(&self, program: &Path, args: &[&str], dir: &Path) -> Result<Output, TbError> {
+        let out = Command::new(program).args(args).current_dir(dir).output().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 TbError::MissingTool { tool: self.name, program: self.program, package: self.package }
             } else {

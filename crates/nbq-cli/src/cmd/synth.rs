@@ -14,6 +14,12 @@ use indicatif::ProgressBar;
 /// and icepack, and writes the bitstream (<name>.bin) with report.json / report.md (logic cells, carry, RAM, IO,
 /// Fmax) and the tools' logs. Program it with `iceprog <name>.bin`.
 ///
+/// ecp5-ulx3s: the same self-testing top on the ULX3S (ECP5 LFE5U-85F; LEDs as above, 25 MHz oscillator), an
+/// LPF from constraints/ulx3s.toml, Yosys synth_ecp5 (a VPE's multipliers become MULT18X18D), a fit check, then
+/// nextpnr-ecp5 and ecppack from the YoWASP packages on PyPI (scripts/setup.sh installs them into .venv/); writes
+/// <name>.bit and the report (logic cells, FF, DSP, EBR, IO, Fmax). Program it with `openFPGALoader -b ulx3s
+/// <name>.bit`.
+///
 /// zcu102: writes the Verilog, an out-of-context XDC (200 MHz clock) and a Vivado batch script (vivado.tcl) for
 /// a user with Vivado, plus an open resource estimate from Yosys synth_xilinx -family xcup (report.json,
 /// report.md). The folder appears complete or not at all.
@@ -31,7 +37,7 @@ pub struct Args {
     /// Replace nbq's files (those its .nbq-files lists) in an existing non-empty output folder; others stay.
     #[arg(long)]
     pub force: bool,
-    /// nextpnr seeds to place and route (alchitry-cu), comma-separated: the report gives each seed's Fmax and
+    /// nextpnr seeds to place and route (alchitry-cu, ecp5-ulx3s), comma-separated: the report gives each seed's Fmax and
     /// min / median / max, and the bitstream is the best seed's [default: 1].
     #[arg(long, value_delimiter = ',')]
     pub seeds: Vec<u32>,
@@ -41,9 +47,11 @@ pub fn run(a: Args) -> Result<()> {
     let t0 = Instant::now();
     let cfg = nbq_rtl::DesignConfig::load(&a.config)?;
     let target = a.target;
-    if target == nbq_flow::Target::Zcu102 && !a.seeds.is_empty() {
+    if !target.routes() && !a.seeds.is_empty() {
         anyhow::bail!(
-            "--seeds: the zcu102 flow does not place and route (it is a Yosys estimate); seeds apply to alchitry-cu"
+            "--seeds: the {} flow does not place and route (it is a Yosys estimate); seeds apply to alchitry-cu \
+             and ecp5-ulx3s",
+            target.name()
         );
     }
     let out = a.out.unwrap_or_else(|| PathBuf::from("hdl-out").join(format!("{}-{}", cfg.name, target.name())));
