@@ -384,8 +384,18 @@ fn qor_compare_reports_both_tables_and_writes_csv_json_svg() {
     let fmax = j["geometry"][0]["ice40_fmax_mhz"].as_f64().unwrap();
     qor(fmax >= 100.0, format_args!("shift convolver at {fmax} MHz on the HX8K, target 100"));
     assert!(j["geometry"][1]["ice40_note"].as_str().unwrap().contains("does not fit"), "{}", j["geometry"][1]);
+    // On the ECP5 the multiplier array takes k² = 9 MULT18X18D and the shift array none; at the LFE5U-85F's
+    // 156 multipliers the shift engine outruns the multiplier one.
+    assert_eq!(j["geometry"][0]["ecp5"]["dsp"], 0);
+    assert_eq!(j["geometry"][1]["ecp5"]["dsp"], 9);
+    let (e_svpe, e_vpe) = (&j["ecp5_budget"][0], &j["ecp5_budget"][1]);
+    assert!(e_vpe["used"]["dsp"].as_u64().unwrap() <= 156, "{e_vpe}");
+    assert!(e_svpe["mean_gops"].as_f64().unwrap() > e_vpe["mean_gops"].as_f64().unwrap(), "{}", j["ecp5_budget"]);
+    assert!(t.contains("ECP5 SVPE / VPE throughput"), "{t}");
     let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 2 + 2, "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 2 + 2 + 2, "{csv}");
+    let fields = csv.lines().next().unwrap().split(',').count();
+    assert!(csv.lines().all(|l| l.split(',').count() == fields), "{csv}");
     assert!(fs::read_to_string(out.join("compare.svg")).unwrap().starts_with("<svg"));
 }
 

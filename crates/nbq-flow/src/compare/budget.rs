@@ -1,5 +1,5 @@
 //! The equal-budget half of the comparison (the paper's Table VIII): the largest engine of measured convolvers
-//! within the ZCU102's DSP budget and within the HX8K's logic cells, and its throughput on AlexNet's convolution
+//! within the ZCU102's DSP budget, within the HX8K's logic cells and within the LFE5U-85F's DSPs and fabric, and its throughput on AlexNet's convolution
 //! layers from the measured stream cycles.
 
 use serde::Serialize;
@@ -94,6 +94,22 @@ pub(super) fn hx8k(svpe: &Variant, vpe: &Variant, k: usize, stream: &[StreamCycl
         .collect()
 }
 
+/// The SVPE and VPE engines within the LFE5U-85F's 156 MULT18X18D, logic cells, flip-flops, EBR and
+/// distributed RAM, at each convolver's routed Fmax (the ULX3S's 25 MHz oscillator would need a PLL for it);
+/// None where not even one convolver fits or none was placed. A convolver costs its LUT4s plus two logic cells
+/// per carry (nextpnr packs a CCU2C into two).
+pub(super) fn ecp5(svpe: &Variant, vpe: &Variant, k: usize, stream: &[StreamCycles]) -> Vec<Option<Budgeted>> {
+    let a = crate::ecp5::LFE5U_85F;
+    let fits = |r: &Resources, p: u64| {
+        (r.lut + 2 * r.carry) * p <= a.lut
+            && r.ff * p <= a.ff
+            && r.dsp * p <= a.dsp
+            && r.bram * p as f64 <= a.bram
+            && r.lutram * p <= a.lutram
+    };
+    [svpe, vpe].iter().map(|v| budgeted(v, v.ecp5, &fits, v.ecp5_fmax_mhz?, k, &|l| cycles_of(stream, l))).collect()
+}
+
 /// How many PEs of each kind fit the HX8K's logic cells.
 pub(super) fn equal_lc(svpe: &Variant, vpe: &Variant) -> EqualLc {
     let svpe_pes = HX8K_LCS / svpe.ice40_pe_lcs.max(1);
@@ -179,6 +195,9 @@ mod tests {
             latency_cycles: 3,
             ice40_fmax_mhz: None,
             ice40_note: None,
+            ecp5: Resources { lut: 100, ff: 300, dsp, ..Resources::default() },
+            ecp5_fmax_mhz: Some(100.0),
+            ecp5_note: None,
         }
     }
 
@@ -199,5 +218,10 @@ mod tests {
         let e = zcu102(&vpe(9), &vpe(DSP_BUDGET + 1), 3, &stream).unwrap_err().to_string();
         assert_eq!(e, "not even one VPE 16-bit convolver fits the ZCU102");
         assert!(hx8k(&vpe(9), &vpe(9), 3, &stream).iter().all(Option::is_none), "no Fmax, no HX8K engine");
+        // The LFE5U-85F's 156 multipliers: 17 nine-DSP convolvers, so 16 as (2, 8); at 157 DSPs none fits.
+        let e = ecp5(&vpe(9), &vpe(157), 3, &stream);
+        assert_eq!((e[0].as_ref().unwrap().pn, e[0].as_ref().unwrap().pm), (2, 8));
+        assert_eq!(e[0].as_ref().unwrap().mhz, 100.0);
+        assert!(e[1].is_none());
     }
 }

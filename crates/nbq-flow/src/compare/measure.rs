@@ -30,6 +30,13 @@ pub struct Variant {
     pub ice40_fmax_mhz: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ice40_note: Option<String>,
+    /// Yosys `synth_ecp5` of one convolver (`lut` counts LUT4s, `dsp` MULT18X18D).
+    pub ecp5: Resources,
+    /// Fmax of the convolver in its self-test top on the ULX3S's LFE5U-85F (nextpnr-ecp5), or why it was not
+    /// placed.
+    pub ecp5_fmax_mhz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecp5_note: Option<String>,
 }
 
 /// Measured stream timing of one k×k convolver on a layer's input size.
@@ -43,7 +50,7 @@ pub struct StreamCycles {
 }
 
 /// The jobs [`variant`] runs.
-pub(super) const JOBS_PER_VARIANT: usize = 5;
+pub(super) const JOBS_PER_VARIANT: usize = 6;
 
 /// The 1×1 engine of `c`'s k and activation bits with `pe` PEs (`bits`-bit codes) on `width`-pixel lines.
 pub(super) fn with(c: &DesignConfig, pe: PeKind, bits: Option<usize>, width: usize) -> Result<DesignConfig, FlowError> {
@@ -108,9 +115,13 @@ pub(super) fn variant(
     };
     let latency = || t.run(&format!("{n}: latency (Icarus)"), || Ok(measure(cfg, cfg.k + 1)?.0));
     let fmax = || t.run(&format!("{n}: iCE40 place and route"), || ice40_fmax(cfg));
-    let ((zcu102, ice40), (pe_lcs, (latency, fmax))) =
-        rayon::join(|| rayon::join(zcu102, ice40), || rayon::join(pe_lcs, || rayon::join(latency, fmax)));
+    let ecp5 = || t.run(&format!("{n}: ECP5 synthesis, place and route"), || ecp5_flow(cfg));
+    let ((zcu102, ice40), ((pe_lcs, ecp5), (latency, fmax))) = rayon::join(
+        || rayon::join(zcu102, ice40),
+        || rayon::join(|| rayon::join(pe_lcs, ecp5), || rayon::join(latency, fmax)),
+    );
     let (zcu102, ice40, pe_lcs, latency, fmax) = (zcu102?, ice40?, pe_lcs?, latency?, fmax?);
+    let (ecp5, ecp5_fmax) = ecp5?;
     let label = match code_bits {
         Some(n) => format!("SVPE n={n}"),
         None => "VPE 16-bit".into(),
@@ -125,7 +136,27 @@ pub(super) fn variant(
         latency_cycles: latency,
         ice40_fmax_mhz: fmax.as_ref().ok().copied(),
         ice40_note: fmax.err(),
+        ecp5,
+        ecp5_fmax_mhz: ecp5_fmax.as_ref().ok().copied(),
+        ecp5_note: ecp5_fmax.err(),
     })
+}
+
+/// The ULX3S flow of `cfg`'s convolver in its self-test top: the convolver's own Yosys counts, and the routed
+/// Fmax or (not an error) why there is none: the design does not fit, or nextpnr reported no Fmax. A design that
+/// does not fit is synthesized alone for its counts.
+fn ecp5_flow(cfg: &DesignConfig) -> Result<(Resources, Result<f64, String>), FlowError> {
+    match crate::ecp5::build(cfg, &[], &mut |_| {}) {
+        Ok(b) => Ok((
+            b.report.design_alone.unwrap_or(b.report.used),
+            b.report.fmax_mhz.filter(|f| *f > 0.0).ok_or_else(|| "no Fmax reported".to_string()),
+        )),
+        Err(e @ FlowError::DoesNotFit { .. }) => {
+            let g = nbq_rtl::generate(cfg)?;
+            Ok((crate::ecp5::convolver_resources(&g.verilog)?, Err(e.to_string())))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Fmax of `cfg`'s convolver placed and routed in its self-test top on the HX8K, or (not an error) why there is

@@ -1,7 +1,8 @@
 //! SVPE against VPE: the same array with shift PEs or 16-bit multiplier PEs, compared (a) at equal geometry for
 //! n = 1..5 bits (the n-BQ-NN paper's Table VII) and (b) at an equal budget: the largest engine within the
-//! paper's 768 DSPs on the ZCU102 and within the HX8K's 7,680 logic cells, with the throughput on the AlexNet
-//! convolution layers computed from cycle counts measured in co-simulation (the paper's Table VIII).
+//! paper's 768 DSPs on the ZCU102, within the HX8K's 7,680 logic cells and within the ECP5 LFE5U-85F's 156
+//! multipliers and fabric, with the throughput on the AlexNet convolution layers computed from cycle counts
+//! measured in co-simulation (the paper's Table VIII).
 //!
 //! Every resource figure comes from a Yosys run made here; every cycle count from an Icarus simulation of the
 //! emitted Verilog whose outputs matched the golden model. What differs from the paper's setup is listed in
@@ -37,6 +38,9 @@ pub struct Comparison {
     /// The same on the HX8K's logic cells and RAMs at the measured Fmax (at most the board's 100 MHz); None where
     /// not even one convolver fits.
     pub hx8k_budget: Vec<Option<Budgeted>>,
+    /// The same on the ULX3S's LFE5U-85F (156 MULT18X18D and its fabric) at each convolver's routed Fmax; None
+    /// where not even one convolver fits or none was placed.
+    pub ecp5_budget: Vec<Option<Budgeted>>,
     pub speedup: f64,
     pub hx8k: EqualLc,
     pub notes: Vec<String>,
@@ -85,6 +89,7 @@ pub fn compare(
     let vpe = &geometry[geometry.len() - 1];
     let zcu102_budget = budget::zcu102(svpe, vpe, c.k, &stream)?;
     let hx8k_budget = budget::hx8k(svpe, vpe, c.k, &stream);
+    let ecp5_budget = budget::ecp5(svpe, vpe, c.k, &stream);
     let speedup = zcu102_budget[0].mean_gops / zcu102_budget[1].mean_gops;
     let hx8k = budget::equal_lc(svpe, vpe);
     Ok(Comparison {
@@ -95,6 +100,7 @@ pub fn compare(
         stream,
         zcu102_budget,
         hx8k_budget,
+        ecp5_budget,
         speedup,
         hx8k,
         notes: report::notes(c.k),
