@@ -195,6 +195,28 @@ pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
     crate::__acc_tiers!([pe])
 }
 
+/// The multiplier PE (module `top`) at the activation and accumulator widths of the shift design `c`, for proofs
+/// that `c`'s shift PE computes what a multiplier PE loaded with each code's value computes (`nbq_tb::formal`).
+pub fn generate_mul_pe_like(c: &DesignConfig) -> Result<String, EmitError> {
+    let w = crate::widths::Widths { code: 16, shift: 0, ..c.widths };
+    let ports = Ports::pe(c.acc_tier);
+    macro_rules! pe {
+        (; $($tier:literal),+) => {
+            match c.acc_tier {
+                $(
+                    $tier => {
+                        let mut pe = crate::pe::MulPe::<$tier>::new(w);
+                        ports.conforms(&pe).map_err(EmitError::Ports)?;
+                        verilog(&mut pe)
+                    }
+                )+
+                t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
+            }
+        };
+    }
+    crate::__acc_tiers!([pe])
+}
+
 /// The parameters and port table of `c`'s engine.
 pub fn params(c: &DesignConfig) -> Params {
     let latency = Latency::of(c.k, Level::Engine);

@@ -15,4 +15,4 @@ pub mod widths;
 
 pub use config::{Adders, DesignConfig, PeKind};
 pub use conv::{Dir, Latency, Level, Port, Ports, Role, Shape};
-pub use generate::{generate, generate_pe, generate_self_test, Generated, Params};
+pub use generate::{generate, generate_mul_pe_like, generate_pe, generate_self_test, Generated, Params};

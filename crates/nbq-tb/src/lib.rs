@@ -7,6 +7,7 @@ pub mod check;
 pub mod cosim;
 pub mod engine;
 pub mod error;
+pub mod formal;
 pub mod harness;
 pub mod icarus;
 pub mod lint;
