@@ -82,8 +82,10 @@ impl Report {
         }
         if let Some(d) = self.design_alone {
             let dsp = if a.dsp > 0 { format!(", {} DSP", d.dsp) } else { String::new() };
+            let lutram = if d.lutram > 0 { format!(", {} distributed RAM", d.lutram) } else { String::new() };
             s += &format!(
-                "\nThe design alone (without the self-test logic): {} LUT, {} FF, {} carry{dsp}, {} RAM (Yosys).\n",
+                "\nThe design alone (without the self-test logic): {} LUT, {} FF, {} carry{dsp}, {} RAM{lutram} \
+                 (Yosys).\n",
                 d.lut, d.ff, d.carry, d.bram
             );
         }
@@ -127,5 +129,31 @@ impl Report {
             f[n - 1],
             each.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ecp5_report_names_its_cells_and_the_designs_dsps_and_distributed_ram() {
+        let r = Report {
+            design: "d".into(),
+            target: Target::Ecp5Ulx3s,
+            device: "LFE5U-85F".into(),
+            source: "test".into(),
+            used: Resources { lut: 1315, ff: 448, dsp: 9, bram: 1.0, lutram: 32, io: 9, ..Resources::default() },
+            available: crate::ecp5::LFE5U_85F,
+            design_alone: Some(Resources { lut: 190, ff: 589, carry: 147, dsp: 9, lutram: 8, ..Resources::default() }),
+            fmax_mhz: Some(101.0),
+            target_mhz: 25.0,
+            fmax_seeds: Vec::new(),
+        };
+        let md = r.markdown();
+        assert!(md.contains("| logic cells (TRELLIS_COMB) | 1315 | 83640 |"), "{md}");
+        assert!(md.contains("| DSP | 9 | 156 |") && md.contains("| EBR (DP16KD, 18 Kb) | 1 | 208 |"), "{md}");
+        assert!(md.contains("190 LUT, 589 FF, 147 carry, 9 DSP, 0 RAM, 8 distributed RAM (Yosys)"), "{md}");
+        assert!(md.contains("Fmax 101.0 MHz against the 25 MHz target: met"), "{md}");
     }
 }
