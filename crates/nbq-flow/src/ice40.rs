@@ -74,17 +74,21 @@ impl Board {
     /// port bit in the table.
     pub fn pcf_of(&self, top: &str, ports: &[&str]) -> String {
         let mut s = format!("# nbq: pins of {top} on the {} ({PIN_TABLE_PATH}).\n", self.board);
-        for (port, pin) in &self.pins {
-            if ports.contains(&port.split('[').next().unwrap_or(port)) {
-                s += &format!("set_io {port} {pin}\n");
-            }
+        for (port, pin) in self.pins_for(ports) {
+            s += &format!("set_io {port} {pin}\n");
         }
         s
     }
 
+    /// The (port bit, package pin) pairs of the table whose port is one of `ports` (a bus `leds` covers `leds[0]`
+    /// .. `leds[7]`), in the table's order.
+    pub fn pins_for<'a>(&'a self, ports: &'a [&str]) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
+        self.pins.iter().filter(move |(p, _)| ports.contains(&p.split('[').next().unwrap_or(p)))
+    }
+
     /// The pins `pcf_of(.., ports)` constrains.
     pub fn pins_of(&self, ports: &[&str]) -> u64 {
-        self.pins.keys().filter(|p| ports.contains(&p.split('[').next().unwrap_or(p))).count() as u64
+        self.pins_for(ports).count() as u64
     }
 
     fn available(&self) -> Resources {
@@ -387,15 +391,29 @@ pub fn build_network(
         target_mhz: board.clock_mhz,
         fmax_seeds: routed.spread(),
     };
-    let files = vec![
+    let files = board_files(name, top, ("pcf", pcf), ("bin", "top.bin"), routed, d)?;
+    Ok(Build { report, files })
+}
+
+/// The files a board flow writes: the board top, its constraints (`constraints` = (extension, text)), the
+/// bitstream (`bitstream` = (extension, file name in the best seed's folder)), nextpnr's report and log of the best
+/// seed, and Yosys's log (`yosys.log` in `d`).
+pub(crate) fn board_files<S>(
+    name: &str,
+    top: String,
+    constraints: (&str, String),
+    bitstream: (&str, &str),
+    routed: Routed<S>,
+    d: &std::path::Path,
+) -> Result<crate::target::Files, FlowError> {
+    Ok(vec![
         (format!("{name}_board.v"), top.into_bytes()),
-        (format!("{name}.pcf"), pcf.into_bytes()),
-        (format!("{name}.bin"), read_output(&routed.dir.join("top.bin"))?),
+        (format!("{name}.{}", constraints.0), constraints.1.into_bytes()),
+        (format!("{name}.{}", bitstream.0), read_output(&routed.dir.join(bitstream.1))?),
         ("nextpnr-report.json".into(), routed.report),
         ("nextpnr.log".into(), routed.log),
-        ("yosys.log".into(), read("yosys.log")?),
-    ];
-    Ok(Build { report, files })
+        ("yosys.log".into(), read_output(&d.join("yosys.log"))?),
+    ])
 }
 
 /// Everything the Alchitry Cu flow produces.
@@ -493,14 +511,7 @@ pub fn build(c: &DesignConfig, seeds: &[u32], step: &mut dyn FnMut(usize)) -> Re
         target_mhz: board.clock_mhz,
         fmax_seeds: routed.spread(),
     };
-    let files = vec![
-        (format!("{name}_board.v"), top.into_bytes()),
-        (format!("{name}.pcf"), pcf.into_bytes()),
-        (format!("{name}.bin"), read_output(&routed.dir.join("top.bin"))?),
-        ("nextpnr-report.json".into(), routed.report),
-        ("nextpnr.log".into(), routed.log),
-        ("yosys.log".into(), read("yosys.log")?),
-    ];
+    let files = board_files(name, top, ("pcf", pcf), ("bin", "top.bin"), routed, d)?;
     Ok(Build { report, files })
 }
 

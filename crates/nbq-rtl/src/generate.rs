@@ -172,45 +172,34 @@ pub fn generate_self_test(c: &DesignConfig, data: &SelfTestData) -> Result<Strin
 
 /// The Verilog of one PE of `c` (module `top`, ports [`Ports::pe`]), e.g. for per-PE resource estimates.
 pub fn generate_pe(c: &DesignConfig) -> Result<String, EmitError> {
-    let ports = Ports::pe(c.acc_tier);
-    macro_rules! pe {
-        (; $($tier:literal),+) => {
-            match (c.pe, c.acc_tier) {
-                $(
-                    (PeKind::Shift, $tier) => {
-                        let mut pe = crate::pe::ShiftPe::<$tier>::new(c.widths);
-                        ports.conforms(&pe).map_err(EmitError::Ports)?;
-                        verilog(&mut pe)
-                    }
-                    (PeKind::Mul, $tier) => {
-                        let mut pe = crate::pe::MulPe::<$tier>::new(c.widths);
-                        ports.conforms(&pe).map_err(EmitError::Ports)?;
-                        verilog(&mut pe)
-                    }
-                )+
-                (_, t) => unreachable!("tier {t} is not one of config::ACC_TIERS"),
-            }
-        };
-    }
-    crate::__acc_tiers!([pe])
+    pe_verilog(c.pe, c.widths, c.acc_tier)
 }
 
 /// The multiplier PE (module `top`) at the activation and accumulator widths of the shift design `c`, for proofs
 /// that `c`'s shift PE computes what a multiplier PE loaded with each code's value computes (`nbq_tb::formal`).
 pub fn generate_mul_pe_like(c: &DesignConfig) -> Result<String, EmitError> {
-    let w = crate::widths::Widths { code: 16, shift: 0, ..c.widths };
-    let ports = Ports::pe(c.acc_tier);
+    pe_verilog(PeKind::Mul, crate::widths::Widths { code: 16, shift: 0, ..c.widths }, c.acc_tier)
+}
+
+/// One `pe` PE of widths `w` on the accumulator tier `tier`, checked against [`Ports::pe`].
+fn pe_verilog(pe: PeKind, w: crate::widths::Widths, tier: usize) -> Result<String, EmitError> {
+    let ports = Ports::pe(tier);
     macro_rules! pe {
         (; $($tier:literal),+) => {
-            match c.acc_tier {
+            match (pe, tier) {
                 $(
-                    $tier => {
+                    (PeKind::Shift, $tier) => {
+                        let mut pe = crate::pe::ShiftPe::<$tier>::new(w);
+                        ports.conforms(&pe).map_err(EmitError::Ports)?;
+                        verilog(&mut pe)
+                    }
+                    (PeKind::Mul, $tier) => {
                         let mut pe = crate::pe::MulPe::<$tier>::new(w);
                         ports.conforms(&pe).map_err(EmitError::Ports)?;
                         verilog(&mut pe)
                     }
                 )+
-                t => unreachable!("tier {t} is not one of config::ACC_TIERS"),
+                (_, t) => unreachable!("tier {t} is not one of config::ACC_TIERS"),
             }
         };
     }

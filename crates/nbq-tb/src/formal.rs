@@ -41,13 +41,20 @@ fn pe_wrappers(n: usize, max_off: (u8, u8), tier: usize) -> String {
     let t = tier - 1;
     let (mp, mn) = max_off;
     let mag_mask = (1u32 << (n - 1)) - 1;
+    // The shift PE's ports, which both sides have.
+    let ports = format!(
+        "input clock, input enable, input load, input [15:0] weight_in, input [7:0] off_pos,\n    \
+         input [7:0] off_neg, input [15:0] act_in, input [{t}:0] psum_in, output [15:0] weight_out,\n    \
+         output [15:0] act_out, output [{t}:0] psum_out"
+    );
+    let clamp = format!(
+        "  wire [7:0] op = (off_pos > 8'd{mp}) ? 8'd{mp} : off_pos;\n  \
+         wire [7:0] on = (off_neg > 8'd{mn}) ? 8'd{mn} : off_neg;"
+    );
     format!(
         "// Both sides of the miter clamp the offsets to the design's largest.
-module gold(input clock, input enable, input load, input [15:0] weight_in, input [7:0] off_pos,
-            input [7:0] off_neg, input [15:0] act_in, input [{t}:0] psum_in, output [15:0] weight_out,
-            output [15:0] act_out, output [{t}:0] psum_out);
-  wire [7:0] op = (off_pos > 8'd{mp}) ? 8'd{mp} : off_pos;
-  wire [7:0] on = (off_neg > 8'd{mn}) ? 8'd{mn} : off_neg;
+module gold({ports});
+{clamp}
   spe u(.clock(clock), .enable(enable), .load(load), .weight_in(weight_in), .weight_out(weight_out),
         .off_pos(op), .off_neg(on), .act_in(act_in), .psum_in(psum_in), .act_out(act_out), .psum_out(psum_out));
 endmodule
@@ -55,11 +62,8 @@ endmodule
 // The code's value as nbq_quant::code defines it: sign bit n-1 and magnitude m below it; m = 0 is zero (with
 // either sign); otherwise (-1)^sign * 2^(m - 1 + offset of the sign); for n = 1 the code is the sign and the
 // shift is the offset.
-module gate(input clock, input enable, input load, input [15:0] weight_in, input [7:0] off_pos,
-            input [7:0] off_neg, input [15:0] act_in, input [{t}:0] psum_in, output [15:0] weight_out,
-            output [15:0] act_out, output [{t}:0] psum_out);
-  wire [7:0] op = (off_pos > 8'd{mp}) ? 8'd{mp} : off_pos;
-  wire [7:0] on = (off_neg > 8'd{mn}) ? 8'd{mn} : off_neg;
+module gate({ports});
+{clamp}
   wire neg = weight_in[{s}];
   wire [7:0] m = weight_in[7:0] & 8'd{mag_mask};
   wire [7:0] off = neg ? on : op;
